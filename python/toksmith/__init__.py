@@ -1,0 +1,132 @@
+"""toksmith: train and run BPE tokenizers, fast and exactly compatible with HF.
+
+>>> import toksmith
+>>> tok = toksmith.train(iter(["hello world\\n"] * 50), vocab_size=260, min_frequency=1,
+...                      show_progress=False)
+>>> tok.decode(tok.encode("hello world"))
+'hello world'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Optional, Union
+
+from . import _core
+from ._core import Tokenizer
+from .errors import InvalidInputError, TokenizerError, TokenizerIOError, UnknownTokenError
+
+__all__ = [
+    "Tokenizer",
+    "train",
+    "TokenizerError",
+    "InvalidInputError",
+    "UnknownTokenError",
+    "TokenizerIOError",
+    "__version__",
+]
+__version__: str = _core.__version__
+
+PathLike = Union[str, "os.PathLike[str]"]
+Inputs = Union[PathLike, "list[PathLike]", "tuple[PathLike, ...]", Iterable[str]]
+
+
+def _as_paths(inputs: object) -> Optional[list[str]]:
+    """The list of paths in ``inputs``, or None when it is an iterable of texts."""
+    if isinstance(inputs, (str, os.PathLike)):
+        return [os.fspath(inputs)]
+    if isinstance(inputs, (list, tuple)):
+        bad = [x for x in inputs if not isinstance(x, (str, os.PathLike))]
+        if bad:
+            raise InvalidInputError(
+                f"a list of inputs must hold paths (str or PathLike), got {type(bad[0]).__name__}; "
+                "to train on in-memory texts pass an iterator, e.g. iter(texts)"
+            )
+        if not inputs:
+            raise InvalidInputError("empty corpus: no input paths given")
+        return [os.fspath(x) for x in inputs]
+    return None
+
+
+def train(
+    inputs: Inputs,
+    *,
+    model: str = "bbpe",
+    vocab_size: int = 32000,
+    pattern: Optional[str] = "o200k",
+    special_tokens: Iterable[str] = (),
+    min_frequency: int = 2,
+    show_progress: bool = True,
+    limit_alphabet: Optional[int] = None,
+    initial_alphabet: Iterable[str] = (),
+    max_token_length: Optional[int] = None,
+    unk_token: Optional[str] = None,
+    byte_fallback: bool = False,
+    num_threads: Optional[int] = None,
+) -> Tokenizer:
+    """Train a BPE tokenizer and return it.
+
+    Args:
+        inputs: a path (file or directory, walked for text files), a list or
+            tuple of paths, or any other iterable of ``str`` (consumed as a
+            stream, in batches). Each line of a file is one document; each
+            string of an iterable is one document.
+        model: ``"bbpe"`` (byte-level, GPT-2 style, nothing is ever unknown) or
+            ``"bpe"`` (character-level, with ``unk_token``/``byte_fallback``).
+        vocab_size: target size, special tokens included.
+        pattern: pre-tokenizer: ``"gpt2"`` (= ``"r50k"``, ``"p50k"``),
+            ``"cl100k"``, ``"o200k"``, any regex (fancy-regex syntax), or None
+            (each document is one word).
+        special_tokens: tokens given the first ids, in order.
+        min_frequency: pairs seen fewer times are not merged.
+        show_progress: draw a progress bar on stderr (when it is a terminal).
+        limit_alphabet: keep at most this many characters (``bpe`` only).
+        initial_alphabet: characters always kept (``bpe`` only).
+        max_token_length: longest token, in characters (bytes for ``bbpe``).
+        unk_token: unknown token for ``bpe`` (added to the special tokens).
+        byte_fallback: add ``<0x00>``..``<0xFF>`` tokens and use them for
+            unknown characters (``bpe`` only).
+        num_threads: threads to use (all cores when None).
+
+    With ``model="bbpe", pattern="gpt2"`` the vocabulary and the ordered merges
+    equal HF ``tokenizers`` BpeTrainer's with a ``ByteLevel`` pre-tokenizer.
+
+    Example:
+        >>> tok = train(iter(["low lower lowest\\n"] * 20), vocab_size=262,
+        ...             pattern="gpt2", min_frequency=1, show_progress=False)
+        >>> tok.merges[0]
+        ('l', 'o')
+    """
+    if isinstance(special_tokens, str):
+        raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
+    args = {
+        "model": model,
+        "pattern": pattern,
+        "vocab_size": _non_negative("vocab_size", vocab_size),
+        "min_frequency": _non_negative("min_frequency", min_frequency),
+        "special_tokens": list(special_tokens),
+        "limit_alphabet": None if limit_alphabet is None else _non_negative("limit_alphabet", limit_alphabet),
+        "initial_alphabet": list(initial_alphabet),
+        "max_token_length": None if max_token_length is None else _non_negative("max_token_length", max_token_length),
+        "unk_token": unk_token,
+        "byte_fallback": bool(byte_fallback),
+        "show_progress": bool(show_progress),
+        "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
+    }
+    paths = _as_paths(inputs)
+    if paths is not None:
+        return _core.train_files(paths, args)
+    try:
+        it = iter(inputs)  # type: ignore[arg-type]
+    except TypeError:
+        raise InvalidInputError(
+            f"inputs must be a path, a list of paths or an iterable of str, not {type(inputs).__name__}"
+        ) from None
+    return _core.train_iter(it, args)
+
+
+def _non_negative(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+    return value

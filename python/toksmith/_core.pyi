@@ -1,0 +1,87 @@
+"""Type stubs for the compiled module ``toksmith._core`` (hand-written)."""
+
+from collections.abc import Iterable, Iterator, Mapping
+from os import PathLike
+from typing import Any, Literal, Optional, Union
+
+__version__: str
+
+_Special = Union[Literal["all"], Iterable[str]]
+
+class Tokenizer:
+    """A trained or loaded tokenizer. Immutable and safe to share across threads.
+
+    >>> import toksmith
+    >>> tok = toksmith.train(iter(["abc abc\\n"] * 10), vocab_size=260, min_frequency=1,
+    ...                      show_progress=False)
+    >>> tok.decode(tok.encode("abc"))
+    'abc'
+    """
+
+    @staticmethod
+    def from_file(path: Union[str, PathLike[str]]) -> Tokenizer:
+        """Load a ``tokenizer.json`` (ours, or an HF file with a BPE model)."""
+    @staticmethod
+    def from_str(json: str) -> Tokenizer:
+        """Parse a ``tokenizer.json`` document."""
+    def to_str(self) -> str:
+        """The tokenizer as an HF ``tokenizer.json`` document."""
+    def save(self, path: Union[str, PathLike[str]]) -> None:
+        """Write an HF ``tokenizer.json`` (atomically: temporary file, then rename)."""
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: _Special = ...,
+        disallowed_special: _Special = ...,
+        add_special_tokens: bool = True,
+    ) -> list[int]:
+        """Encode text. Special tokens follow tiktoken: an allowed one is emitted as
+        its id; a disallowed one (default: all not allowed) raises ValueError.
+        ``add_special_tokens`` applies the post-processor template, if any."""
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Encode text, treating special-token text as ordinary text."""
+    def encode_batch(
+        self,
+        texts: Iterable[str],
+        *,
+        num_threads: Optional[int] = None,
+        allowed_special: _Special = ...,
+        disallowed_special: _Special = ...,
+        add_special_tokens: bool = True,
+    ) -> list[list[int]]:
+        """Encode many texts in parallel, with the GIL released."""
+    def encode_ordinary_batch(self, texts: Iterable[str], *, num_threads: Optional[int] = None) -> list[list[int]]:
+        """``encode_ordinary`` over many texts in parallel."""
+    def decode(self, ids: Iterable[int]) -> str:
+        """Decode ids; invalid UTF-8 becomes U+FFFD. Unknown id: UnknownTokenError (a KeyError)."""
+    def decode_bytes(self, ids: Iterable[int]) -> bytes:
+        """Decode ids to raw bytes."""
+    def token_to_id(self, token: str) -> Optional[int]:
+        """The id of a token string, or None."""
+    def id_to_token(self, id: int) -> Optional[str]:
+        """The token string of an id, or None."""
+    def get_vocab(self) -> dict[str, int]:
+        """Every token with its id, special tokens included."""
+    @property
+    def merges(self) -> list[tuple[str, str]]:
+        """The merges in rank order."""
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, special tokens included."""
+    @property
+    def model(self) -> Literal["bbpe", "bpe"]:
+        """The model family."""
+    @property
+    def pattern(self) -> Optional[str]:
+        """The pre-tokenizer regex, or None when documents are not split."""
+    @property
+    def pattern_name(self) -> Optional[str]:
+        """``gpt2``, ``cl100k`` or ``o200k`` when the pattern is a known one."""
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        """Special (added) tokens and their ids."""
+
+def train_files(paths: list[str], args: Mapping[str, Any]) -> Tokenizer: ...
+def train_iter(texts: Iterator[str], args: Mapping[str, Any]) -> Tokenizer: ...
+def pattern_source(name: str) -> Optional[str]: ...

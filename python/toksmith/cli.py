@@ -1,0 +1,138 @@
+"""The ``tok`` command line: train, encode, decode, info.
+
+Errors print one line, ``tok: error: ...``, on stderr and exit with code 2.
+
+Examples::
+
+    tok train data/sample.txt --vocab-size 8000 -o tokenizer.json
+    tok encode -t tokenizer.json "Hello world"
+    tok decode -t tokenizer.json 15496 995
+    tok info tokenizer.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from typing import NoReturn, Optional
+
+from . import Tokenizer, train
+from .errors import TokenizerError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        _fail(message)
+
+
+def _fail(message: str) -> NoReturn:
+    first = str(message).strip().splitlines()[0] if str(message).strip() else "failed"
+    sys.stderr.write(f"tok: error: {first}\n")
+    raise SystemExit(2)
+
+
+def _stdin_lines() -> Iterator[str]:
+    yield from sys.stdin
+
+
+def _cmd_train(a: argparse.Namespace) -> None:
+    pattern: Optional[str] = None if a.pattern.lower() == "none" else a.pattern
+    common = dict(
+        model=a.model,
+        vocab_size=a.vocab_size,
+        pattern=pattern,
+        special_tokens=a.special_token or (),
+        min_frequency=a.min_frequency,
+        show_progress=not a.no_progress,
+        num_threads=a.threads,
+    )
+    if a.files == ["-"]:
+        tok = train(_stdin_lines(), **common)  # type: ignore[arg-type]
+    elif "-" in a.files:
+        _fail("'-' (stdin) cannot be mixed with file names")
+    else:
+        tok = train(list(a.files), **common)  # type: ignore[arg-type]
+    tok.save(a.output)
+    sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
+
+
+def _cmd_encode(a: argparse.Namespace) -> None:
+    tok = Tokenizer.from_file(a.tokenizer)
+    text = a.text if a.text is not None else sys.stdin.read()
+    allowed = "all" if a.allow_special else ()
+    ids = tok.encode(text, allowed_special=allowed)
+    print(" ".join(map(str, ids)))
+
+
+def _cmd_decode(a: argparse.Namespace) -> None:
+    tok = Tokenizer.from_file(a.tokenizer)
+    ids = a.ids if a.ids else sys.stdin.read().split()
+    try:
+        nums = [int(x) for x in ids]
+    except ValueError as e:
+        _fail(f"token ids must be integers: {e}")
+    if any(n < 0 or n >= 2**32 for n in nums):
+        _fail("token ids must be between 0 and 2**32-1")
+    sys.stdout.write(tok.decode(nums))
+    sys.stdout.write("\n")
+
+
+def _cmd_info(a: argparse.Namespace) -> None:
+    tok = Tokenizer.from_file(a.tokenizer)
+    specials = tok.special_tokens
+    print(f"model: {tok.model}")
+    print(f"vocab size: {tok.vocab_size}")
+    print(f"merges: {len(tok.merges)}")
+    name = tok.pattern_name
+    print(f"pattern: {name if name else tok.pattern}")
+    print("special tokens: " + (", ".join(f"{t} ({i})" for t, i in specials.items()) or "none"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tok", description="Train and run BPE tokenizers.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a tokenizer on text files")
+    t.add_argument("files", nargs="+", help="text files or directories; '-' reads stdin")
+    t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe"])
+    t.add_argument("--vocab-size", type=int, default=32000)
+    t.add_argument("--pattern", default="o200k", help="gpt2, r50k, p50k, cl100k, o200k, a regex, or none")
+    t.add_argument("--min-frequency", type=int, default=2)
+    t.add_argument("--special-token", action="append", help="repeat for several")
+    t.add_argument("--threads", type=int, default=None)
+    t.add_argument("--no-progress", action="store_true")
+    t.add_argument("-o", "--output", required=True)
+    t.set_defaults(func=_cmd_train)
+
+    e = sub.add_parser("encode", help="print the ids of TEXT (or stdin)")
+    e.add_argument("-t", "--tokenizer", required=True)
+    e.add_argument("--allow-special", action="store_true", help="encode special tokens in the text as such")
+    e.add_argument("text", nargs="?")
+    e.set_defaults(func=_cmd_encode)
+
+    d = sub.add_parser("decode", help="print the text of token ids")
+    d.add_argument("-t", "--tokenizer", required=True)
+    d.add_argument("ids", nargs="*")
+    d.set_defaults(func=_cmd_decode)
+
+    i = sub.add_parser("info", help="describe a tokenizer file")
+    i.add_argument("tokenizer")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``tok`` with ``argv`` (default: the process arguments); return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (TokenizerError, OSError, ValueError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,7 @@
+//! Byte-pair encoding: the model ([`model`]) and its heap-based trainer ([`trainer`]).
+
+pub mod model;
+pub mod trainer;
+
+pub use model::{BpeKind, BpeModel, BpeOptions};
+pub use trainer::{train, TrainerConfig, Trained};

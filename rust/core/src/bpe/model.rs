@@ -1,0 +1,477 @@
+//! The BPE model: vocabulary, ranked merges, and what each token decodes to.
+//!
+//! Token strings are kept as written in the vocabulary (for byte-level models,
+//! in GPT-2's byte-to-unicode alphabet); the bytes each id decodes to live in
+//! one flat buffer with offsets. Merges map a packed `(left, right)` id pair to
+//! `(rank, result id)`; when a pair appears twice in a merge list the later rank
+//! wins, as in HF.
+
+use crate::byte_level;
+use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
+
+/// Which flavour of BPE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BpeKind {
+    /// Byte-level: symbols are the 256 bytes; nothing is ever unknown.
+    ByteLevel,
+    /// Character-level, with optional unknown token and byte fallback.
+    Char {
+        /// Token used for characters outside the vocabulary.
+        unk_token: Option<String>,
+        /// Use `<0xNN>` tokens for characters outside the vocabulary.
+        byte_fallback: bool,
+        /// Fuse consecutive unknown characters into one unknown token.
+        fuse_unk: bool,
+    },
+}
+
+/// HF BPE options that change how a word is encoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BpeOptions {
+    /// Prefix of every non-initial character symbol (e.g. `##`).
+    pub continuing_subword_prefix: Option<String>,
+    /// Suffix of the last character symbol of a word (e.g. `</w>`).
+    pub end_of_word_suffix: Option<String>,
+    /// Emit a word that is itself a token whole, without merging.
+    pub ignore_merges: bool,
+}
+
+/// A BPE model.
+#[derive(Debug, Clone)]
+pub struct BpeModel {
+    /// Flavour.
+    pub kind: BpeKind,
+    /// Encoding options.
+    pub opts: BpeOptions,
+    /// Token string of each id (`None` for ids the vocabulary skips).
+    id_to_token: Vec<Option<Box<str>>>,
+    /// Token string to id.
+    token_to_id: FxHashMap<Box<str>, u32>,
+    /// Merges in rank order, without superseded duplicates.
+    merges: Vec<(u32, u32)>,
+    /// `(left << 32 | right)` to `(rank, result id)`.
+    merge_map: FxHashMap<u64, (u32, u32)>,
+    /// Byte-level: id of each byte's symbol (`u32::MAX` when missing).
+    byte_ids: [u32; 256],
+    /// Decoded bytes of every id, flat.
+    dec_buf: Vec<u8>,
+    /// `dec_buf[dec_off[id]..dec_off[id + 1]]` is what `id` decodes to.
+    dec_off: Vec<u32>,
+    /// Id of the unknown token.
+    unk_id: Option<u32>,
+}
+
+#[inline]
+fn pack(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Pieces at most this long use the quadratic rank scan; longer ones the heap.
+const SMALL_PIECE: usize = 48;
+
+impl BpeModel {
+    /// Builds a model from an id-ordered vocabulary and `(left, right, result)` merges.
+    pub fn from_parts(kind: BpeKind, vocab: Vec<String>, merges: &[(u32, u32, u32)], opts: BpeOptions) -> Result<Self> {
+        let id_to_token: Vec<Option<Box<str>>> = vocab.into_iter().map(|s| Some(s.into_boxed_str())).collect();
+        Self::build(kind, id_to_token, merges, opts)
+    }
+
+    /// Builds a model from `(token, id)` pairs and merges given as strings (HF files).
+    pub fn from_strings(kind: BpeKind, vocab: Vec<(String, u32)>, merges: &[(String, String)], opts: BpeOptions) -> Result<Self> {
+        let max = vocab.iter().map(|v| v.1).max().map_or(0, |m| m as usize + 1);
+        let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
+        let mut map: FxHashMap<&str, u32> = FxHashMap::default();
+        for (s, id) in &vocab {
+            if map.insert(s.as_str(), *id).is_some() {
+                return Err(Error::invalid(format!("token {s:?} appears twice in the vocabulary")));
+            }
+        }
+        let mut triples = Vec::with_capacity(merges.len());
+        for (i, (a, b)) in merges.iter().enumerate() {
+            let get = |t: &str| {
+                map.get(t).copied().ok_or_else(|| {
+                    Error::invalid(format!("merge {i} ({a:?} {b:?}): token {t:?} is not in the vocabulary"))
+                })
+            };
+            let b_body = match &opts.continuing_subword_prefix {
+                Some(p) => b.strip_prefix(p.as_str()).unwrap_or(b),
+                None => b,
+            };
+            triples.push((get(a)?, get(b)?, get(&format!("{a}{b_body}"))?));
+        }
+        for (s, id) in vocab {
+            id_to_token[id as usize] = Some(s.into_boxed_str());
+        }
+        Self::build(kind, id_to_token, &triples, opts)
+    }
+
+    fn build(kind: BpeKind, id_to_token: Vec<Option<Box<str>>>, merges: &[(u32, u32, u32)], opts: BpeOptions) -> Result<Self> {
+        let mut token_to_id = FxHashMap::default();
+        token_to_id.reserve(id_to_token.len());
+        for (id, t) in id_to_token.iter().enumerate() {
+            if let Some(t) = t {
+                token_to_id.insert(t.clone(), id as u32);
+            }
+        }
+        let n = id_to_token.len() as u32;
+        let mut merge_map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        for (rank, &(a, b, r)) in merges.iter().enumerate() {
+            if a >= n || b >= n || r >= n {
+                return Err(Error::invalid(format!("merge {rank} refers to an id outside the vocabulary")));
+            }
+            merge_map.insert(pack(a, b), (rank as u32, r));
+        }
+        // Keep each pair at its final rank only, in rank order (what HF saves).
+        let mut ordered: Vec<(u32, u64)> = merge_map.iter().map(|(&p, &(r, _))| (r, p)).collect();
+        ordered.sort_unstable();
+        let mut final_merges = Vec::with_capacity(ordered.len());
+        for (new_rank, &(_, p)) in ordered.iter().enumerate() {
+            final_merges.push(((p >> 32) as u32, p as u32));
+            if let Some(e) = merge_map.get_mut(&p) {
+                e.0 = new_rank as u32;
+            }
+        }
+        let mut byte_ids = [u32::MAX; 256];
+        if kind == BpeKind::ByteLevel {
+            for (b, slot) in byte_ids.iter_mut().enumerate() {
+                let s = byte_level::byte_to_char(b as u8).to_string();
+                if let Some(&id) = token_to_id.get(s.as_str()) {
+                    *slot = id;
+                }
+            }
+        }
+        let unk_id = match &kind {
+            BpeKind::Char { unk_token: Some(u), .. } => Some(*token_to_id.get(u.as_str()).ok_or_else(|| {
+                Error::invalid(format!("unk_token {u:?} is not in the vocabulary"))
+            })?),
+            _ => None,
+        };
+        let byte_fallback = matches!(kind, BpeKind::Char { byte_fallback: true, .. });
+        let mut dec_buf = Vec::new();
+        let mut dec_off = Vec::with_capacity(id_to_token.len() + 1);
+        dec_off.push(0u32);
+        for t in &id_to_token {
+            if let Some(t) = t {
+                match kind {
+                    BpeKind::ByteLevel => match byte_level::decode_str(t) {
+                        Some(bytes) => dec_buf.extend_from_slice(&bytes),
+                        None => dec_buf.extend_from_slice(t.as_bytes()),
+                    },
+                    BpeKind::Char { .. } => match parse_byte_token(t).filter(|_| byte_fallback) {
+                        Some(b) => dec_buf.push(b),
+                        None => dec_buf.extend_from_slice(t.as_bytes()),
+                    },
+                }
+            }
+            dec_off.push(dec_buf.len() as u32);
+        }
+        Ok(BpeModel {
+            kind,
+            opts,
+            id_to_token,
+            token_to_id,
+            merges: final_merges,
+            merge_map,
+            byte_ids,
+            dec_buf,
+            dec_off,
+            unk_id,
+        })
+    }
+
+    /// Number of ids (one past the largest id).
+    pub fn len(&self) -> usize {
+        self.id_to_token.len()
+    }
+
+    /// True when the vocabulary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.id_to_token.is_empty()
+    }
+
+    /// The id of a token string.
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.token_to_id.get(token).copied()
+    }
+
+    /// The token string of an id.
+    pub fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.id_to_token.get(id as usize).and_then(|t| t.as_deref())
+    }
+
+    /// The bytes an id decodes to.
+    pub fn decoded(&self, id: u32) -> Option<&[u8]> {
+        let i = id as usize;
+        if self.id_to_token.get(i)?.is_none() {
+            return None;
+        }
+        Some(&self.dec_buf[self.dec_off[i] as usize..self.dec_off[i + 1] as usize])
+    }
+
+    /// `(token, id)` for every token.
+    pub fn vocab(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.id_to_token
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_deref().map(|t| (t, i as u32)))
+    }
+
+    /// The merges in rank order, as id pairs.
+    pub fn merges(&self) -> &[(u32, u32)] {
+        &self.merges
+    }
+
+    /// The merges in rank order, as strings.
+    pub fn merges_str(&self) -> Vec<(String, String)> {
+        self.merges
+            .iter()
+            .map(|&(a, b)| {
+                (
+                    self.id_to_token(a).unwrap_or_default().to_string(),
+                    self.id_to_token(b).unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Appends the ids of one pre-tokenized piece to `out`.
+    pub fn encode_piece(&self, piece: &str, out: &mut Vec<u32>) {
+        let start = out.len();
+        match &self.kind {
+            BpeKind::ByteLevel => {
+                if self.opts.ignore_merges {
+                    let mapped = byte_level::encode_bytes(piece.as_bytes());
+                    if let Some(&id) = self.token_to_id.get(mapped.as_str()) {
+                        out.push(id);
+                        return;
+                    }
+                }
+                out.extend(
+                    piece
+                        .bytes()
+                        .map(|b| self.byte_ids[b as usize])
+                        .filter(|&id| id != u32::MAX),
+                );
+            }
+            BpeKind::Char { .. } => {
+                if self.opts.ignore_merges {
+                    if let Some(&id) = self.token_to_id.get(piece) {
+                        out.push(id);
+                        return;
+                    }
+                }
+                self.char_symbols(piece, out);
+            }
+        }
+        self.apply_merges(out, start);
+    }
+
+    /// HF `BPE::merge_word`: characters to initial symbols.
+    fn char_symbols(&self, w: &str, out: &mut Vec<u32>) {
+        let BpeKind::Char { byte_fallback, fuse_unk, .. } = self.kind else {
+            return;
+        };
+        let mut unk: Option<u32> = None;
+        let mut buf = String::new();
+        let mut it = w.char_indices().peekable();
+        while let Some((i, ch)) = it.next() {
+            let is_last = it.peek().is_none();
+            buf.clear();
+            if i > 0 {
+                if let Some(p) = &self.opts.continuing_subword_prefix {
+                    buf.push_str(p);
+                }
+            }
+            buf.push(ch);
+            if is_last {
+                if let Some(s) = &self.opts.end_of_word_suffix {
+                    buf.push_str(s);
+                }
+            }
+            if let Some(&id) = self.token_to_id.get(buf.as_str()) {
+                if let Some(u) = unk.take() {
+                    out.push(u);
+                }
+                out.push(id);
+                continue;
+            }
+            if byte_fallback {
+                let ids: Option<Vec<u32>> = buf
+                    .bytes()
+                    .map(|b| self.token_to_id.get(format!("<0x{b:02X}>").as_str()).copied())
+                    .collect();
+                if let Some(ids) = ids {
+                    out.extend(ids);
+                    continue;
+                }
+            }
+            if let Some(u) = self.unk_id {
+                match (unk, fuse_unk) {
+                    (Some(_), true) => {}
+                    (Some(prev), false) => {
+                        out.push(prev);
+                        unk = Some(u);
+                    }
+                    (None, _) => unk = Some(u),
+                }
+            }
+        }
+        if let Some(u) = unk {
+            out.push(u);
+        }
+    }
+
+    #[inline]
+    fn rank(&self, a: u32, b: u32) -> Option<(u32, u32)> {
+        self.merge_map.get(&pack(a, b)).copied()
+    }
+
+    /// Applies merges, lowest rank first and leftmost among equals, to `out[start..]`.
+    fn apply_merges(&self, out: &mut Vec<u32>, start: usize) {
+        let n = out.len() - start;
+        if n < 2 {
+            return;
+        }
+        if n <= SMALL_PIECE {
+            self.merge_small(out, start);
+        } else {
+            self.merge_large(out, start);
+        }
+    }
+
+    /// Quadratic in the worst case but with cached ranks: fastest on short pieces.
+    fn merge_small(&self, out: &mut Vec<u32>, start: usize) {
+        let mut ranks: Vec<(u32, u32)> = out[start..]
+            .windows(2)
+            .map(|w| self.rank(w[0], w[1]).unwrap_or((u32::MAX, 0)))
+            .collect();
+        loop {
+            let mut best = u32::MAX;
+            let mut at = 0;
+            for (i, r) in ranks.iter().enumerate() {
+                if r.0 < best {
+                    best = r.0;
+                    at = i;
+                }
+            }
+            if best == u32::MAX {
+                break;
+            }
+            let new = ranks[at].1;
+            out[start + at] = new;
+            out.remove(start + at + 1);
+            ranks.remove(at);
+            let syms = &out[start..];
+            if at > 0 {
+                ranks[at - 1] = self.rank(syms[at - 1], new).unwrap_or((u32::MAX, 0));
+            }
+            if at < ranks.len() {
+                ranks[at] = self.rank(new, syms[at + 1]).unwrap_or((u32::MAX, 0));
+            }
+        }
+    }
+
+    /// A heap of `(rank, position)` over a linked list: `O(n log n)` for long pieces.
+    fn merge_large(&self, out: &mut Vec<u32>, start: usize) {
+        use std::cmp::Reverse;
+        const NONE: u32 = u32::MAX;
+        let mut sym: Vec<u32> = out[start..].to_vec();
+        let n = sym.len();
+        let mut next: Vec<u32> = (1..=n as u32).collect();
+        next[n - 1] = NONE;
+        let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
+        prev[0] = NONE;
+        let mut alive = vec![true; n];
+        let mut heap = std::collections::BinaryHeap::new();
+        for i in 0..n - 1 {
+            if let Some((r, _)) = self.rank(sym[i], sym[i + 1]) {
+                heap.push(Reverse((r, i as u32)));
+            }
+        }
+        while let Some(Reverse((r, pos))) = heap.pop() {
+            let p = pos as usize;
+            if !alive[p] || next[p] == NONE {
+                continue;
+            }
+            let q = next[p] as usize;
+            let Some((cur, new)) = self.rank(sym[p], sym[q]) else { continue };
+            if cur != r {
+                continue;
+            }
+            sym[p] = new;
+            alive[q] = false;
+            next[p] = next[q];
+            if next[q] != NONE {
+                prev[next[q] as usize] = pos;
+            }
+            if prev[p] != NONE {
+                let a = prev[p] as usize;
+                if let Some((r2, _)) = self.rank(sym[a], new) {
+                    heap.push(Reverse((r2, a as u32)));
+                }
+            }
+            if next[p] != NONE {
+                if let Some((r2, _)) = self.rank(new, sym[next[p] as usize]) {
+                    heap.push(Reverse((r2, pos)));
+                }
+            }
+        }
+        out.truncate(start);
+        let mut i = 0usize;
+        while i != NONE as usize {
+            out.push(sym[i]);
+            i = next[i] as usize;
+            if i == NONE as usize {
+                break;
+            }
+        }
+    }
+}
+
+/// `<0xNN>` to the byte `NN`.
+pub fn parse_byte_token(t: &str) -> Option<u8> {
+    let hex = t.strip_prefix("<0x")?.strip_suffix('>')?;
+    if hex.len() != 2 {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy(kind: BpeKind) -> BpeModel {
+        let vocab: Vec<String> = ["a", "b", "c", "ab", "abc", "bc"].iter().map(|s| s.to_string()).collect();
+        BpeModel::from_parts(kind, vocab, &[(0, 1, 3), (3, 2, 4), (1, 2, 5)], BpeOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn small_and_large_paths_agree() {
+        let m = toy(BpeKind::Char { unk_token: None, byte_fallback: false, fuse_unk: false });
+        for text in ["abc", "abcabc", "bcab", &"abcbcab".repeat(40), &"b".repeat(100)] {
+            let mut small = Vec::new();
+            m.char_symbols(text, &mut small);
+            let mut large = small.clone();
+            m.merge_small(&mut small, 0);
+            if large.len() > 1 {
+                m.merge_large(&mut large, 0);
+            }
+            assert_eq!(small, large, "{text}");
+        }
+        let mut out = Vec::new();
+        m.encode_piece("abcab", &mut out);
+        assert_eq!(out, vec![4, 3]);
+    }
+
+    #[test]
+    fn unknown_chars_are_dropped_without_unk_and_byte_tokens_parse() {
+        let m = toy(BpeKind::Char { unk_token: None, byte_fallback: false, fuse_unk: false });
+        let mut out = Vec::new();
+        m.encode_piece("axb", &mut out);
+        assert_eq!(out, vec![3]);
+        assert_eq!(parse_byte_token("<0x0A>"), Some(10));
+        assert_eq!(parse_byte_token("<0x0>"), None);
+    }
+}

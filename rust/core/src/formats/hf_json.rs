@@ -1,0 +1,323 @@
+//! Reading and writing HF `tokenizer.json` files with a BPE model.
+//!
+//! Supported on load: normalizers NFC/NFD/NFKC/NFKD/Lowercase/Prepend/Replace
+//! (and sequences), pre-tokenizers `ByteLevel`, `Split` (regex or string,
+//! behaviour `Isolated`, not inverted) and sequences of them, BPE models
+//! (byte-level or character-level, with unk/byte fallback, prefix/suffix,
+//! `ignore_merges`), added tokens, and post-processors TemplateProcessing
+//! (single sequence), BertProcessing, RobertaProcessing and ByteLevel. Anything
+//! else is a clear error rather than a silently different tokenizer.
+//! What we write loads in `tokenizers.Tokenizer.from_file` and encodes the same.
+
+use crate::bpe::{BpeKind, BpeModel, BpeOptions};
+use crate::error::{Error, Result};
+use crate::normalize::Normalizer;
+use crate::pretokenize::{Pretokenizer, GPT2_PATTERN, HF_BYTELEVEL_PATTERN};
+use crate::tokenizer::{AddedToken, ByteLevelOpts, Model, PostProcessor, Tokenizer};
+use serde_json::{json, Map, Value};
+
+fn fmt_err(origin: &str, message: impl Into<String>) -> Error {
+    Error::Format {
+        origin: origin.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Parses a `tokenizer.json` document; `origin` names it in errors.
+pub fn from_str(text: &str, origin: &str) -> Result<Tokenizer> {
+    let v: Value = serde_json::from_str(text).map_err(|e| fmt_err(origin, format!("not valid JSON: {e}")))?;
+    from_value(&v, origin).map_err(|e| match e {
+        Error::Format { .. } => e,
+        other => fmt_err(origin, other.to_string()),
+    })
+}
+
+struct PreTok {
+    split: Option<String>,
+    byte_level: Option<ByteLevelOpts>,
+}
+
+fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
+    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+    match ty {
+        "ByteLevel" => {
+            let flag = |k: &str, d: bool| v.get(k).and_then(Value::as_bool).unwrap_or(d);
+            if flag("use_regex", true) {
+                if acc.split.is_some() {
+                    return Err(Error::invalid("ByteLevel(use_regex=true) after a Split is not supported"));
+                }
+                acc.split = Some(GPT2_PATTERN.to_string());
+            }
+            acc.byte_level = Some(ByteLevelOpts {
+                add_prefix_space: flag("add_prefix_space", false),
+            });
+        }
+        "Split" => {
+            if acc.split.is_some() || acc.byte_level.is_some() {
+                return Err(Error::invalid("only one Split, before ByteLevel, is supported"));
+            }
+            let behavior = v.get("behavior").and_then(Value::as_str).unwrap_or("");
+            let invert = v.get("invert").and_then(Value::as_bool).unwrap_or(false);
+            if behavior != "Isolated" || invert {
+                return Err(Error::invalid(format!(
+                    "Split with behavior {behavior:?} invert={invert} is not supported (only Isolated)"
+                )));
+            }
+            let pat = v.get("pattern").ok_or_else(|| Error::invalid("Split without pattern"))?;
+            let src = if let Some(r) = pat.get("Regex").and_then(Value::as_str) {
+                r.to_string()
+            } else if let Some(s) = pat.get("String").and_then(Value::as_str) {
+                fancy_regex::escape(s).into_owned()
+            } else {
+                return Err(Error::invalid("Split pattern must be {\"Regex\": ...} or {\"String\": ...}"));
+            };
+            acc.split = Some(src);
+        }
+        "Sequence" => {
+            for p in v
+                .get("pretokenizers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| Error::invalid("pre_tokenizer Sequence without 'pretokenizers'"))?
+            {
+                parse_pretok(p, acc)?;
+            }
+        }
+        other => return Err(Error::invalid(format!("unsupported pre_tokenizer type {other:?}"))),
+    }
+    Ok(())
+}
+
+fn opt_str(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<PostProcessor>> {
+    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+    let pair_id = |k: &str| -> Result<u32> {
+        let arr = v.get(k).and_then(Value::as_array).ok_or_else(|| Error::invalid(format!("{ty}: missing {k}")))?;
+        arr.get(1)
+            .and_then(Value::as_u64)
+            .map(|x| x as u32)
+            .ok_or_else(|| Error::invalid(format!("{ty}: bad {k}")))
+    };
+    Ok(match ty {
+        "ByteLevel" => None,
+        "BertProcessing" | "RobertaProcessing" => Some(PostProcessor {
+            prefix: vec![pair_id("cls")?],
+            suffix: vec![pair_id("sep")?],
+        }),
+        "TemplateProcessing" => {
+            let single = v
+                .get("single")
+                .and_then(Value::as_array)
+                .ok_or_else(|| Error::invalid("TemplateProcessing without 'single'"))?;
+            let mut pp = PostProcessor::default();
+            let mut seen_seq = false;
+            for piece in single {
+                if let Some(st) = piece.get("SpecialToken") {
+                    let id = st.get("id").and_then(Value::as_str).ok_or_else(|| Error::invalid("template SpecialToken without id"))?;
+                    let specials = v.get("special_tokens");
+                    let ids: Vec<u32> = match specials.and_then(|s| s.get(id)).and_then(|s| s.get("ids")).and_then(Value::as_array) {
+                        Some(a) => a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect(),
+                        None => vec![tok_id(id)?],
+                    };
+                    if seen_seq {
+                        pp.suffix.extend(ids);
+                    } else {
+                        pp.prefix.extend(ids);
+                    }
+                } else if piece.get("Sequence").is_some() {
+                    seen_seq = true;
+                }
+            }
+            Some(pp)
+        }
+        "Sequence" => {
+            let mut acc = PostProcessor::default();
+            let mut any = false;
+            for p in v.get("processors").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(pp) = parse_post(p, tok_id)? {
+                    acc.prefix.extend(pp.prefix);
+                    acc.suffix.extend(pp.suffix);
+                    any = true;
+                }
+            }
+            any.then_some(acc)
+        }
+        other => return Err(Error::invalid(format!("unsupported post_processor type {other:?}"))),
+    })
+}
+
+fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
+    let obj = v.as_object().ok_or_else(|| fmt_err(origin, "top level is not a JSON object"))?;
+    let model = obj.get("model").ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
+    let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
+    if mty != "BPE" {
+        return Err(fmt_err(origin, format!("model type {mty:?} is not supported yet (only BPE)")));
+    }
+    let vocab_v = model
+        .get("vocab")
+        .and_then(Value::as_object)
+        .ok_or_else(|| fmt_err(origin, "model.vocab is missing or not an object"))?;
+    let mut vocab = Vec::with_capacity(vocab_v.len());
+    for (k, id) in vocab_v {
+        let id = id
+            .as_u64()
+            .filter(|&i| i < u32::MAX as u64)
+            .ok_or_else(|| fmt_err(origin, format!("model.vocab[{k:?}] is not a valid id")))?;
+        vocab.push((k.clone(), id as u32));
+    }
+    let mut merges = Vec::new();
+    for (i, m) in model
+        .get("merges")
+        .and_then(Value::as_array)
+        .ok_or_else(|| fmt_err(origin, "model.merges is missing or not a list"))?
+        .iter()
+        .enumerate()
+    {
+        let pair = match m {
+            Value::String(s) => s.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())),
+            Value::Array(a) if a.len() == 2 => match (a[0].as_str(), a[1].as_str()) {
+                (Some(x), Some(y)) => Some((x.to_string(), y.to_string())),
+                _ => None,
+            },
+            _ => None,
+        };
+        merges.push(pair.ok_or_else(|| fmt_err(origin, format!("model.merges[{i}] is not a pair")))?);
+    }
+
+    let mut pt = PreTok { split: None, byte_level: None };
+    if let Some(p) = obj.get("pre_tokenizer").filter(|p| !p.is_null()) {
+        parse_pretok(p, &mut pt)?;
+    }
+    let byte_level = pt.byte_level.is_some()
+        || obj.get("decoder").and_then(|d| d.get("type")).and_then(Value::as_str) == Some("ByteLevel");
+    let opts = BpeOptions {
+        continuing_subword_prefix: opt_str(model, "continuing_subword_prefix"),
+        end_of_word_suffix: opt_str(model, "end_of_word_suffix"),
+        ignore_merges: model.get("ignore_merges").and_then(Value::as_bool).unwrap_or(false),
+    };
+    if model.get("dropout").is_some_and(|d| !d.is_null()) {
+        return Err(fmt_err(origin, "BPE dropout is not supported yet"));
+    }
+    let kind = if byte_level {
+        BpeKind::ByteLevel
+    } else {
+        BpeKind::Char {
+            unk_token: opt_str(model, "unk_token"),
+            byte_fallback: model.get("byte_fallback").and_then(Value::as_bool).unwrap_or(false),
+            fuse_unk: model.get("fuse_unk").and_then(Value::as_bool).unwrap_or(false),
+        }
+    };
+    let bpe = BpeModel::from_strings(kind, vocab, &merges, opts)?;
+
+    let normalizer = match obj.get("normalizer").filter(|n| !n.is_null()) {
+        Some(n) => Some(Normalizer::from_hf_json(n)?),
+        None => None,
+    };
+    let mut added = Vec::new();
+    for a in obj.get("added_tokens").and_then(Value::as_array).into_iter().flatten() {
+        let content = opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
+        let id = a
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| fmt_err(origin, format!("added token {content:?} without id")))?;
+        added.push(AddedToken {
+            content,
+            id: id as u32,
+            special: a.get("special").and_then(Value::as_bool).unwrap_or(false),
+        });
+    }
+    let pretok = Pretokenizer::new(pt.split.as_deref())?;
+    let lookup_added = added.clone();
+    let tok_id = |t: &str| -> Result<u32> {
+        lookup_added
+            .iter()
+            .find(|a| a.content == t)
+            .map(|a| a.id)
+            .or_else(|| bpe.token_to_id(t))
+            .ok_or_else(|| Error::invalid(format!("post_processor token {t:?} is not in the vocabulary")))
+    };
+    let post = match obj.get("post_processor").filter(|p| !p.is_null()) {
+        Some(p) => parse_post(p, &tok_id)?,
+        None => None,
+    };
+    let mut tok = Tokenizer::new(normalizer, pretok, Model::Bpe(bpe), added, post)?;
+    tok.byte_level = pt.byte_level.unwrap_or_default();
+    for key in ["decoder", "post_processor"] {
+        if let Some(x) = obj.get(key).filter(|x| !x.is_null()) {
+            tok.hf_extra.insert(key.to_string(), x.clone());
+        }
+    }
+    Ok(tok)
+}
+
+fn pretok_json(tok: &Tokenizer) -> Value {
+    let src = tok.pretokenizer.source();
+    let byte_level = matches!(tok.bpe().kind, BpeKind::ByteLevel);
+    let bl = |use_regex: bool| {
+        json!({"type": "ByteLevel", "add_prefix_space": tok.byte_level.add_prefix_space,
+               "trim_offsets": true, "use_regex": use_regex})
+    };
+    let split = |s: &str| {
+        json!({"type": "Split", "pattern": {"Regex": s}, "behavior": "Isolated", "invert": false})
+    };
+    match (byte_level, src) {
+        (true, Some(s)) if s == GPT2_PATTERN || s == HF_BYTELEVEL_PATTERN => bl(true),
+        (true, Some(s)) => json!({"type": "Sequence", "pretokenizers": [split(s), bl(false)]}),
+        (true, None) => bl(false),
+        (false, Some(s)) => split(s),
+        (false, None) => Value::Null,
+    }
+}
+
+/// Serializes a tokenizer as an HF `tokenizer.json` document.
+pub fn to_string(tok: &Tokenizer) -> Result<String> {
+    let bpe = tok.bpe();
+    let mut vocab = Map::new();
+    for (t, id) in bpe.vocab() {
+        vocab.insert(t.to_string(), json!(id));
+    }
+    let merges: Vec<Value> = bpe.merges_str().into_iter().map(|(a, b)| json!([a, b])).collect();
+    let (unk, byte_fallback, fuse_unk) = match &bpe.kind {
+        BpeKind::ByteLevel => (None, false, false),
+        BpeKind::Char { unk_token, byte_fallback, fuse_unk } => (unk_token.clone(), *byte_fallback, *fuse_unk),
+    };
+    let model = json!({
+        "type": "BPE",
+        "dropout": null,
+        "unk_token": unk,
+        "continuing_subword_prefix": bpe.opts.continuing_subword_prefix,
+        "end_of_word_suffix": bpe.opts.end_of_word_suffix,
+        "fuse_unk": fuse_unk,
+        "byte_fallback": byte_fallback,
+        "ignore_merges": bpe.opts.ignore_merges,
+        "vocab": vocab,
+        "merges": merges,
+    });
+    let added: Vec<Value> = tok
+        .added_tokens()
+        .iter()
+        .map(|a| {
+            json!({"id": a.id, "content": a.content, "single_word": false, "lstrip": false,
+                   "rstrip": false, "normalized": false, "special": a.special})
+        })
+        .collect();
+    let decoder = tok.hf_extra.get("decoder").cloned().unwrap_or_else(|| match bpe.kind {
+        BpeKind::ByteLevel => json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}),
+        BpeKind::Char { .. } => json!({"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]}),
+    });
+    let post = tok.hf_extra.get("post_processor").cloned().unwrap_or(Value::Null);
+    let doc = json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added,
+        "normalizer": tok.normalizer.as_ref().map(Normalizer::to_hf_json),
+        "pre_tokenizer": pretok_json(tok),
+        "post_processor": post,
+        "decoder": decoder,
+        "model": model,
+    });
+    serde_json::to_string_pretty(&doc).map_err(|e| Error::invalid(format!("cannot serialize: {e}")))
+}

@@ -1,0 +1,3 @@
+//! File formats: HF `tokenizer.json` ([`hf_json`]).
+
+pub mod hf_json;

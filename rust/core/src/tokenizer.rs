@@ -1,0 +1,329 @@
+//! The [`Tokenizer`]: normalizer, pre-tokenizer, model, special tokens and
+//! post-processor, composed as one pipeline.
+//!
+//! Encoding: special tokens that are allowed are found first (leftmost-longest)
+//! and emitted as their ids; the text between them is normalized, split into
+//! pieces, and each piece is encoded by the model. A special token that is
+//! disallowed raises an error, as in tiktoken. `encode_ordinary` skips all of
+//! that and treats special-token text as ordinary text.
+
+use crate::bpe::{BpeKind, BpeModel};
+use crate::error::{Error, Result};
+use crate::normalize::Normalizer;
+use crate::pretokenize::Pretokenizer;
+use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// A token added on top of the model vocabulary (HF `added_tokens`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedToken {
+    /// Its text.
+    pub content: String,
+    /// Its id.
+    pub id: u32,
+    /// Whether it is a special token (skipped by HF when decoding with skip_special_tokens).
+    pub special: bool,
+}
+
+/// The model of a tokenizer.
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// Byte-pair encoding (byte-level or character-level).
+    Bpe(BpeModel),
+}
+
+/// Ids added around an encoded sequence (HF TemplateProcessing, Bert/Roberta).
+#[derive(Debug, Clone, Default)]
+pub struct PostProcessor {
+    /// Ids put before the sequence.
+    pub prefix: Vec<u32>,
+    /// Ids put after the sequence.
+    pub suffix: Vec<u32>,
+}
+
+/// HF `ByteLevel` pre-tokenizer settings that matter for ids.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByteLevelOpts {
+    /// Prepend a space to each segment that does not start with one.
+    pub add_prefix_space: bool,
+}
+
+/// Which special tokens are allowed or disallowed in `encode`.
+#[derive(Debug, Clone)]
+pub enum SpecialSet {
+    /// Every special token.
+    All,
+    /// Just these.
+    Some(FxHashSet<String>),
+}
+
+impl SpecialSet {
+    fn contains(&self, t: &str) -> bool {
+        match self {
+            SpecialSet::All => true,
+            SpecialSet::Some(s) => s.contains(t),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        matches!(self, SpecialSet::Some(s) if s.is_empty())
+    }
+}
+
+/// A complete tokenizer.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    /// Normalizer applied to text between special tokens.
+    pub normalizer: Option<Normalizer>,
+    /// Splits text into pieces.
+    pub pretokenizer: Pretokenizer,
+    /// HF ByteLevel options (byte-level models only).
+    pub byte_level: ByteLevelOpts,
+    /// The model.
+    pub model: Model,
+    /// Post-processor template, applied when `add_special_tokens` is true.
+    pub post: Option<PostProcessor>,
+    /// Added / special tokens.
+    added: Vec<AddedToken>,
+    added_by_id: FxHashMap<u32, usize>,
+    added_by_content: FxHashMap<String, u32>,
+    /// Leftmost-longest matcher over all added tokens.
+    matcher: Option<AhoCorasick>,
+    /// Extra HF JSON kept verbatim for saving (decoder, post_processor).
+    pub hf_extra: FxHashMap<String, serde_json::Value>,
+}
+
+fn build_matcher<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Result<Option<AhoCorasick>> {
+    let pats: Vec<&str> = tokens.into_iter().filter(|t| !t.is_empty()).collect();
+    if pats.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(pats)
+        .map(Some)
+        .map_err(|e| Error::invalid(format!("cannot index special tokens: {e}")))
+}
+
+impl Tokenizer {
+    /// Assembles a tokenizer.
+    pub fn new(
+        normalizer: Option<Normalizer>,
+        pretokenizer: Pretokenizer,
+        model: Model,
+        added: Vec<AddedToken>,
+        post: Option<PostProcessor>,
+    ) -> Result<Self> {
+        let mut t = Tokenizer {
+            normalizer,
+            pretokenizer,
+            byte_level: ByteLevelOpts::default(),
+            model,
+            post,
+            added: Vec::new(),
+            added_by_id: FxHashMap::default(),
+            added_by_content: FxHashMap::default(),
+            matcher: None,
+            hf_extra: FxHashMap::default(),
+        };
+        t.set_added(added)?;
+        Ok(t)
+    }
+
+    fn set_added(&mut self, added: Vec<AddedToken>) -> Result<()> {
+        self.added_by_id.clear();
+        self.added_by_content.clear();
+        for (i, a) in added.iter().enumerate() {
+            if a.content.is_empty() {
+                return Err(Error::invalid("a special token must not be empty"));
+            }
+            if let Some(prev) = self.added_by_content.insert(a.content.clone(), a.id) {
+                if prev != a.id {
+                    return Err(Error::invalid(format!(
+                        "special token {:?} has two ids ({prev} and {})",
+                        a.content, a.id
+                    )));
+                }
+            }
+            self.added_by_id.insert(a.id, i);
+        }
+        self.matcher = build_matcher(added.iter().map(|a| a.content.as_str()))?;
+        self.added = added;
+        Ok(())
+    }
+
+    /// The BPE model (the only model kind so far).
+    pub fn bpe(&self) -> &BpeModel {
+        match &self.model {
+            Model::Bpe(m) => m,
+        }
+    }
+
+    /// `"bbpe"` or `"bpe"`.
+    pub fn model_name(&self) -> &'static str {
+        match self.bpe().kind {
+            BpeKind::ByteLevel => "bbpe",
+            BpeKind::Char { .. } => "bpe",
+        }
+    }
+
+    /// Added tokens in id order of insertion.
+    pub fn added_tokens(&self) -> &[AddedToken] {
+        &self.added
+    }
+
+    /// Size of the id space: one past the largest id of the model or any added token.
+    pub fn vocab_size(&self) -> usize {
+        let added_max = self.added.iter().map(|a| a.id as usize + 1).max().unwrap_or(0);
+        self.bpe().len().max(added_max)
+    }
+
+    /// Id of a token (added tokens first, then the model vocabulary).
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.added_by_content
+            .get(token)
+            .copied()
+            .or_else(|| self.bpe().token_to_id(token))
+    }
+
+    /// Token string of an id.
+    pub fn id_to_token(&self, id: u32) -> Option<&str> {
+        match self.added_by_id.get(&id) {
+            Some(&i) => Some(self.added[i].content.as_str()),
+            None => self.bpe().id_to_token(id),
+        }
+    }
+
+    /// The full vocabulary, added tokens included.
+    pub fn vocab(&self) -> Vec<(String, u32)> {
+        let mut v: Vec<(String, u32)> = self.bpe().vocab().map(|(t, i)| (t.to_string(), i)).collect();
+        for a in &self.added {
+            if self.bpe().id_to_token(a.id) != Some(a.content.as_str()) {
+                v.push((a.content.clone(), a.id));
+            }
+        }
+        v
+    }
+
+    /// Encodes text with no special-token handling and no post-processing.
+    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        self.encode_segment(text, &mut out)?;
+        Ok(out)
+    }
+
+    fn encode_segment(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let normalized;
+        let mut t = text;
+        if let Some(n) = &self.normalizer {
+            normalized = n.apply(t);
+            t = &normalized;
+        }
+        let prefixed;
+        if self.byte_level.add_prefix_space && !t.starts_with(' ') && !t.is_empty() {
+            prefixed = format!(" {t}");
+            t = &prefixed;
+        }
+        let model = self.bpe();
+        self.pretokenizer.for_each_piece(t, |p| model.encode_piece(p, out))
+    }
+
+    /// Encodes text, treating special tokens as tiktoken does (see the module docs).
+    pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet, add_special: bool) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(text.len() / 3 + 4);
+        if add_special {
+            if let Some(p) = &self.post {
+                out.extend_from_slice(&p.prefix);
+            }
+        }
+        if self.matcher.is_some() {
+            if !disallowed.is_empty() {
+                self.check_disallowed(text, allowed, disallowed)?;
+            }
+            self.encode_with_specials(text, allowed, &mut out)?;
+        } else {
+            self.encode_segment(text, &mut out)?;
+        }
+        if add_special {
+            if let Some(p) = &self.post {
+                out.extend_from_slice(&p.suffix);
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_disallowed(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<()> {
+        // Every occurrence counts, even one overlapping an allowed token, as in
+        // tiktoken's regex search over the disallowed set; the first in the text is named.
+        let first = self
+            .added
+            .iter()
+            .filter(|a| disallowed.contains(&a.content) && !allowed.contains(&a.content))
+            .filter_map(|a| text.find(a.content.as_str()).map(|at| (at, std::cmp::Reverse(a.content.len()), a)))
+            .min_by_key(|x| (x.0, x.1));
+        match first {
+            Some((_, _, a)) => Err(Error::DisallowedSpecial(a.content.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn encode_with_specials(&self, text: &str, allowed: &SpecialSet, out: &mut Vec<u32>) -> Result<()> {
+        let owned;
+        let matcher = match allowed {
+            SpecialSet::All => self.matcher.as_ref(),
+            SpecialSet::Some(set) => {
+                owned = build_matcher(self.added.iter().map(|a| a.content.as_str()).filter(|c| set.contains(*c)))?;
+                owned.as_ref()
+            }
+        };
+        let Some(matcher) = matcher else {
+            return self.encode_segment(text, out);
+        };
+        let mut last = 0;
+        for m in matcher.find_iter(text) {
+            self.encode_segment(&text[last..m.start()], out)?;
+            out.push(self.added_by_content[&text[m.start()..m.end()]]);
+            last = m.end();
+        }
+        self.encode_segment(&text[last..], out)
+    }
+
+    /// Encodes many texts in parallel on `num_threads` threads (all cores when `None`).
+    pub fn encode_batch<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        num_threads: Option<usize>,
+        f: impl Fn(&Self, &str) -> Result<Vec<u32>> + Sync,
+    ) -> Result<Vec<Vec<u32>>> {
+        let run = || texts.par_iter().map(|t| f(self, t.as_ref())).collect::<Result<Vec<_>>>();
+        match num_threads {
+            None | Some(0) => run(),
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?
+                .install(run),
+        }
+    }
+
+    /// Concatenated bytes of the tokens; an unknown id is an error.
+    pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for &id in ids {
+            if let Some(&i) = self.added_by_id.get(&id) {
+                out.extend_from_slice(self.added[i].content.as_bytes());
+            } else {
+                out.extend_from_slice(self.bpe().decoded(id).ok_or(Error::UnknownId(id))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes to a string, replacing invalid UTF-8 with U+FFFD.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        Ok(String::from_utf8_lossy(&self.decode_bytes(ids)?).into_owned())
+    }
+}

@@ -1,0 +1,388 @@
+//! PyO3 bindings for toksmith: the module `toksmith._core`.
+//!
+//! Only type conversion, GIL release (`py.detach`) and error mapping live
+//! here; all behaviour is in the `toksmith` core crate. Every core error goes
+//! through [`to_py`], which raises the matching class of `toksmith.errors`.
+
+mod progress;
+
+use progress::StderrProgress;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
+use rustc_hash::FxHashSet;
+use std::path::PathBuf;
+use toksmith::bpe::TrainerConfig;
+use toksmith::counts::{Progress, WordCounter};
+use toksmith::formats::hf_json;
+use toksmith::pretokenize::Pretokenizer;
+use toksmith::tokenizer::SpecialSet;
+use toksmith::train::{count_files, train_from_counts, ModelType};
+use toksmith::{Error, ErrorKind};
+
+/// Maps a core error to the matching `toksmith.errors` exception.
+fn to_py(py: Python<'_>, e: Error) -> PyErr {
+    let class = match e.kind() {
+        ErrorKind::Io => "TokenizerIOError",
+        ErrorKind::InvalidInput => "InvalidInputError",
+        ErrorKind::UnknownToken => "UnknownTokenError",
+    };
+    let msg = e.to_string();
+    match py.import("toksmith.errors").and_then(|m| m.getattr(class)) {
+        Ok(cls) => PyErr::from_type(cls.cast_into().expect("exception class"), msg),
+        Err(_) => PyRuntimeError::new_err(msg),
+    }
+}
+
+trait IntoPyResult<T> {
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+impl<T> IntoPyResult<T> for Result<T, Error> {
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py(py, e))
+    }
+}
+
+/// `"all"` or an iterable of strings.
+fn special_set(obj: &Bound<'_, PyAny>) -> PyResult<SpecialSet> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return match s.to_cow()?.as_ref() {
+            "all" => Ok(SpecialSet::All),
+            other => Err(to_py(
+                obj.py(),
+                Error::invalid(format!("expected \"all\" or a collection of strings, got the string {other:?}")),
+            )),
+        };
+    }
+    let mut set = FxHashSet::default();
+    for item in obj.try_iter()? {
+        set.insert(item?.extract::<String>()?);
+    }
+    Ok(SpecialSet::Some(set))
+}
+
+/// A tokenizer: immutable, thread-safe, cheap to share.
+#[pyclass(frozen, module = "toksmith._core", name = "Tokenizer")]
+struct PyTokenizer {
+    inner: toksmith::Tokenizer,
+}
+
+fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, data).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+#[pymethods]
+impl PyTokenizer {
+    /// Loads a `tokenizer.json` (ours or HF's, BPE model).
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let err = if e.kind() == std::io::ErrorKind::InvalidData {
+                Error::Format {
+                    origin: path.display().to_string(),
+                    message: "not valid UTF-8".into(),
+                }
+            } else {
+                Error::io(&path, e)
+            };
+            to_py(py, err)
+        })?;
+        let origin = path.display().to_string();
+        let inner = py.detach(|| hf_json::from_str(&text, &origin)).py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Parses a `tokenizer.json` document.
+    #[staticmethod]
+    fn from_str(py: Python<'_>, json: &str) -> PyResult<Self> {
+        let inner = py.detach(|| hf_json::from_str(json, "<string>")).py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// The tokenizer as an HF `tokenizer.json` document.
+    fn to_str(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| hf_json::to_string(&self.inner)).py(py)
+    }
+
+    /// Writes an HF `tokenizer.json` (via a temporary file and a rename).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| hf_json::to_string(&self.inner).and_then(|s| write_atomic(&path, &s)))
+            .py(py)
+    }
+
+    #[pyo3(signature = (text, *, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Vec<u32>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        py.detach(|| self.inner.encode(text, &a, &d, add_special_tokens)).py(py)
+    }
+
+    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
+        py.detach(|| self.inner.encode_ordinary(text)).py(py)
+    }
+
+    #[pyo3(signature = (texts, *, num_threads=None, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: Option<usize>,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        py.detach(|| {
+            self.inner
+                .encode_batch(&texts, num_threads, |t, s| t.encode(s, &a, &d, add_special_tokens))
+        })
+        .py(py)
+    }
+
+    #[pyo3(signature = (texts, *, num_threads=None))]
+    fn encode_ordinary_batch(&self, py: Python<'_>, texts: Vec<String>, num_threads: Option<usize>) -> PyResult<Vec<Vec<u32>>> {
+        py.detach(|| self.inner.encode_batch(&texts, num_threads, |t, s| t.encode_ordinary(s)))
+            .py(py)
+    }
+
+    fn decode(&self, py: Python<'_>, ids: Vec<u32>) -> PyResult<String> {
+        py.detach(|| self.inner.decode(&ids)).py(py)
+    }
+
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.decode_bytes(&ids)).py(py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.inner.id_to_token(id)
+    }
+
+    fn get_vocab<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (t, id) in self.inner.vocab() {
+            d.set_item(t, id)?;
+        }
+        Ok(d)
+    }
+
+    #[getter]
+    fn merges(&self) -> Vec<(String, String)> {
+        self.inner.bpe().merges_str()
+    }
+
+    #[getter]
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    #[getter]
+    fn model(&self) -> &'static str {
+        self.inner.model_name()
+    }
+
+    #[getter]
+    fn pattern(&self) -> Option<&str> {
+        self.inner.pretokenizer.source()
+    }
+
+    #[getter]
+    fn pattern_name(&self) -> Option<&'static str> {
+        self.inner.pretokenizer.name()
+    }
+
+    #[getter]
+    fn special_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for a in self.inner.added_tokens() {
+            d.set_item(&a.content, a.id)?;
+        }
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Tokenizer(model={:?}, vocab_size={}, pattern={:?}, special_tokens={})",
+            self.inner.model_name(),
+            self.inner.vocab_size(),
+            self.inner.pretokenizer.name().or(self.inner.pretokenizer.source()),
+            self.inner.added_tokens().len()
+        )
+    }
+}
+
+fn specials(allowed: Option<&Bound<'_, PyAny>>, disallowed: Option<&Bound<'_, PyAny>>) -> PyResult<(SpecialSet, SpecialSet)> {
+    let a = match allowed {
+        None => SpecialSet::Some(Default::default()),
+        Some(o) => special_set(o)?,
+    };
+    let d = match disallowed {
+        None => SpecialSet::All,
+        Some(o) => special_set(o)?,
+    };
+    Ok((a, d))
+}
+
+/// Options shared by both training entry points.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct TrainArgs {
+    model: String,
+    pattern: Option<String>,
+    vocab_size: usize,
+    min_frequency: u64,
+    special_tokens: Vec<String>,
+    limit_alphabet: Option<usize>,
+    initial_alphabet: Vec<String>,
+    max_token_length: Option<usize>,
+    unk_token: Option<String>,
+    byte_fallback: bool,
+    show_progress: bool,
+    num_threads: Option<usize>,
+}
+
+impl TrainArgs {
+    fn config(&self) -> Result<(ModelType, Pretokenizer, TrainerConfig), Error> {
+        let model: ModelType = self.model.parse()?;
+        let pretok = Pretokenizer::new(self.pattern.as_deref())?;
+        let mut initial_alphabet = Vec::new();
+        for s in &self.initial_alphabet {
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => initial_alphabet.push(c),
+                _ => return Err(Error::invalid(format!("initial_alphabet entries must be single characters, got {s:?}"))),
+            }
+        }
+        if self.vocab_size == 0 {
+            return Err(Error::invalid("vocab_size must be positive"));
+        }
+        let cfg = TrainerConfig {
+            byte_level: model == ModelType::Bbpe,
+            vocab_size: self.vocab_size,
+            min_frequency: self.min_frequency,
+            special_tokens: self.special_tokens.clone(),
+            limit_alphabet: self.limit_alphabet,
+            initial_alphabet,
+            max_token_length: self.max_token_length,
+            unk_token: self.unk_token.clone(),
+            byte_fallback: self.byte_fallback,
+        };
+        Ok((model, pretok, cfg))
+    }
+
+    fn progress(&self) -> Option<StderrProgress> {
+        self.show_progress.then(StderrProgress::new).flatten()
+    }
+
+    /// Runs `f` on a pool of `num_threads` threads (the global pool when unset).
+    fn with_pool<T: Send>(&self, f: impl FnOnce() -> Result<T, Error> + Send) -> Result<T, Error> {
+        match self.num_threads {
+            None | Some(0) => f(),
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?
+                .install(f),
+        }
+    }
+}
+
+/// Trains on files and directories (each line one document).
+#[pyfunction]
+fn train_files(py: Python<'_>, paths: Vec<PathBuf>, args: TrainArgs) -> PyResult<PyTokenizer> {
+    let (model, pretok, cfg) = args.config().py(py)?;
+    let progress = args.progress();
+    let p = progress.as_ref().map(|p| p as &dyn Progress);
+    let inner = py
+        .detach(|| {
+            args.with_pool(|| {
+                let counts = count_files(&paths, &pretok, p)?;
+                if counts.is_empty() {
+                    return Err(Error::invalid("empty corpus: the input files hold no text"));
+                }
+                train_from_counts(&counts, pretok.clone(), model, cfg, p)
+            })
+        })
+        .py(py)?;
+    Ok(PyTokenizer { inner })
+}
+
+/// Trains on an iterator of strings (each string one document), consumed in batches.
+#[pyfunction]
+fn train_iter(py: Python<'_>, texts: &Bound<'_, PyIterator>, args: TrainArgs) -> PyResult<PyTokenizer> {
+    const BATCH_BYTES: usize = 8 << 20;
+    const BATCH_DOCS: usize = 100_000;
+    let (model, pretok, cfg) = args.config().py(py)?;
+    let progress = args.progress();
+    let p = progress.as_ref().map(|p| p as &dyn Progress);
+    let mut counter = WordCounter::new(&pretok, None);
+    let mut batch: Vec<String> = Vec::new();
+    let mut bytes = 0usize;
+    let mut it = texts.clone();
+    loop {
+        let next = it.next();
+        let done = next.is_none();
+        if let Some(item) = next {
+            let s: String = item?.extract().map_err(|_| {
+                to_py(py, Error::invalid("training inputs must be strings (or paths given as str/PathLike, or a list of them)"))
+            })?;
+            bytes += s.len();
+            batch.push(s);
+        }
+        if (done && !batch.is_empty()) || bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCS {
+            let b = std::mem::take(&mut batch);
+            bytes = 0;
+            py.detach(|| args.with_pool(|| counter.add_docs(&b))).py(py)?;
+            if let Some(p) = p {
+                p.update("count", counter.bytes_seen(), 0);
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    if let Some(p) = p {
+        p.finish("count");
+    }
+    let counts = counter.into_counts();
+    if counts.is_empty() {
+        return Err(to_py(py, Error::invalid("empty corpus: the iterable yielded no text")));
+    }
+    let inner = py
+        .detach(|| args.with_pool(|| train_from_counts(&counts, pretok.clone(), model, cfg, p)))
+        .py(py)?;
+    Ok(PyTokenizer { inner })
+}
+
+/// The regex source of a named pattern (`gpt2`, `r50k`, `p50k`, `cl100k`, `o200k`).
+#[pyfunction]
+fn pattern_source(name: &str) -> Option<&'static str> {
+    toksmith::pretokenize::named_pattern(name).map(|(_, s)| s)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTokenizer>()?;
+    m.add_function(wrap_pyfunction!(train_files, m)?)?;
+    m.add_function(wrap_pyfunction!(train_iter, m)?)?;
+    m.add_function(wrap_pyfunction!(pattern_source, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
