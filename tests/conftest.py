@@ -60,7 +60,10 @@ def english_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def corpora(sample_path, multilingual_lines, multilingual_file, english_dir) -> dict[str, helpers.Corpus]:
-    """Every corpus in the forms toksmith accepts, with the lines HF gets for the same documents."""
+    """Every corpus in the forms toksmith accepts, with the lines HF gets for the same documents.
+
+    In-memory texts are given as iterators or iterables, never as a list: a list of str is read as paths.
+    """
     english_files = helpers.text_files_under(english_dir)
 
     def english_lines() -> list[str]:
@@ -71,7 +74,8 @@ def corpora(sample_path, multilingual_lines, multilingual_file, english_dir) -> 
         helpers.Corpus("sample-str", lambda: str(sample_path), lambda: helpers.read_lines(sample_path)),
         helpers.Corpus("multilingual-iter", lambda: (line for line in multilingual_lines),
                        lambda: list(multilingual_lines)),
-        helpers.Corpus("multilingual-list", lambda: list(multilingual_lines), lambda: list(multilingual_lines)),
+        helpers.Corpus("multilingual-iterable", lambda: helpers.ReIterable(multilingual_lines),
+                       lambda: list(multilingual_lines)),
         helpers.Corpus("multilingual-file", lambda: multilingual_file,
                        lambda: helpers.read_lines(multilingual_file)),
         helpers.Corpus("english-dir", lambda: english_dir, english_lines),

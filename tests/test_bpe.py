@@ -6,15 +6,14 @@ import collections
 import json
 import re
 
+import helpers
 import hypothesis.strategies as st
 import pytest
 import regex
 import tokenizers
-from hypothesis import given
-
-import helpers
 import toksmith
 from helpers import SPECIALS, assert_same_ids, assert_same_model
+from hypothesis import given
 
 # --------------------------------------------------------------------------- (a) training oracles
 
@@ -24,7 +23,7 @@ BBPE_ORACLE_CASES = [
     ("sample-str", 1000, 0, SPECIALS),
     ("sample-path", 3000, 5, ("<|endoftext|>",)),
     ("multilingual-iter", 300, 1, ()),
-    ("multilingual-list", 1000, 2, ("<s>", "</s>", "<unk>")),
+    ("multilingual-iterable", 1000, 2, ("<s>", "</s>", "<unk>")),
     ("multilingual-file", 3000, 0, ()),
     ("english-dir", 260, 2, ()),
     ("english-dir", 1000, 5, ("<|endoftext|>",)),
@@ -50,7 +49,7 @@ def test_bbpe_gpt2_training_matches_hf(corpora, corpus, vocab_size, min_frequenc
     assert tok.special_tokens == {s: hf.token_to_id(s) for s in special_tokens}
 
 
-@pytest.mark.parametrize("corpus", ["multilingual-list", "english-dir"])
+@pytest.mark.parametrize("corpus", ["multilingual-iterable", "english-dir"])
 def test_bbpe_without_pattern_matches_hf_without_regex(corpora, corpus):
     """pattern=None: each document is one word, like HF's ByteLevel(use_regex=False)."""
     source = corpora[corpus]
@@ -64,8 +63,10 @@ def test_bbpe_without_pattern_matches_hf_without_regex(corpora, corpus):
 
 def test_without_pattern_tokens_span_spaces():
     lines = ["ab cd\n"] * 50
-    whole = toksmith.train(lines, model="bbpe", vocab_size=270, pattern=None, min_frequency=2, show_progress=False)
-    split = toksmith.train(lines, model="bbpe", vocab_size=270, pattern="gpt2", min_frequency=2, show_progress=False)
+    whole = toksmith.train(iter(lines), model="bbpe", vocab_size=270, pattern=None, min_frequency=2,
+                           show_progress=False)
+    split = toksmith.train(iter(lines), model="bbpe", vocab_size=270, pattern="gpt2", min_frequency=2,
+                           show_progress=False)
 
     assert ("ab", "Ġcd") in whole.merges
     assert "abĠcdĊ" in whole.get_vocab()
@@ -89,7 +90,7 @@ def _untied_alphabet_limit(lines: list[str]) -> int:
 CHAR_ORACLE_CASES = [
     ("sample-path", 500, 2, (), False),
     ("english-dir", 300, 1, ("<unk>",), False),
-    ("multilingual-list", 400, 2, ("<s>", "</s>"), True),
+    ("multilingual-iterable", 400, 2, ("<s>", "</s>"), True),
 ]
 
 
@@ -127,16 +128,12 @@ def test_decode_inverts_encode_ordinary_on_sample(bbpe_gpt2, sample_text):
     assert len(ids) < len(sample_text.encode("utf-8")) / 2  # the merges are used
 
 
-@pytest.fixture(scope="module")
-def ordinary_ids(bbpe_gpt2) -> list[int]:
-    specials = set(bbpe_gpt2.special_tokens.values())
-    return sorted(i for i in bbpe_gpt2.get_vocab().values() if i not in specials)
-
-
 @given(data=st.data())
-def test_decode_is_lossy_utf8_of_the_token_bytes(bbpe_gpt2, ordinary_ids, data):
+def test_decode_is_lossy_utf8_of_the_token_bytes(bbpe_gpt2, data):
     """Any id sequence, split UTF-8 sequences included: bytes from GPT-2's table, U+FFFD as Python does."""
-    ids = data.draw(st.lists(st.sampled_from(ordinary_ids), max_size=40))
+    specials = set(bbpe_gpt2.special_tokens.values())
+    ordinary = sorted(i for i in bbpe_gpt2.get_vocab().values() if i not in specials)
+    ids = data.draw(st.lists(st.sampled_from(ordinary), max_size=40), label="ids")
     expected = b"".join(helpers.byte_level_token_bytes(bbpe_gpt2.id_to_token(i)) for i in ids)
     assert bbpe_gpt2.decode_bytes(ids) == expected
     assert bbpe_gpt2.decode(ids) == expected.decode("utf-8", errors="replace")
@@ -169,7 +166,7 @@ def hf_of_bbpe_gpt2(bbpe_gpt2) -> tokenizers.Tokenizer:
 
 
 texts_with_specials = st.lists(
-    st.lists(st.one_of(helpers.any_text, st.sampled_from(SPECIALS)), max_size=5).map("".join), max_size=12
+    st.lists(st.one_of(helpers.assigned_text, st.sampled_from(SPECIALS)), max_size=5).map("".join), max_size=12
 )
 
 
@@ -240,30 +237,32 @@ def test_loads_hf_trained_tokenizer(sample_path, sample_text, json_path):
 
 @pytest.fixture(scope="module", params=["gpt2", "cl100k", "o200k"])
 def saved_by_pattern(request, sample_path, tmp_path_factory):
-    """(pattern name, toksmith tokenizer, HF tokenizer loaded from the file toksmith saved)."""
-    tok = toksmith.train(sample_path, model="bbpe", vocab_size=1000, pattern=request.param, min_frequency=2,
+    """Pair(pattern name, toksmith tokenizer trained on data/sample.txt and numbers, HF tokenizer loaded from
+    the file toksmith saved)."""
+    corpus = helpers.read_lines(sample_path) + helpers.number_lines()
+    tok = toksmith.train(iter(corpus), model="bbpe", vocab_size=1000, pattern=request.param, min_frequency=2,
                          show_progress=False)
     path = tmp_path_factory.mktemp(f"saved-{request.param}") / "tokenizer.json"
     tok.save(path)
-    return request.param, tok, tokenizers.Tokenizer.from_file(str(path))
+    return helpers.Pair(request.param, tok, tokenizers.Tokenizer.from_file(str(path)))
 
 
 def test_hf_gives_same_ids_on_real_text(saved_by_pattern, sample_text, multilingual_lines):
-    _, tok, hf = saved_by_pattern
-    for text in (sample_text, "".join(multilingual_lines)):
+    tok, hf = saved_by_pattern.ours, saved_by_pattern.hf
+    for text in (sample_text, "".join(multilingual_lines), "".join(helpers.number_lines(300, seed=4))):
         assert_same_ids(tok.encode_ordinary(text), hf.encode(text, add_special_tokens=False).ids)
 
 
-@given(text=helpers.any_text)
+@given(text=helpers.assigned_text)
 def test_hf_gives_same_ids_on_random_text(saved_by_pattern, text):
-    _, tok, hf = saved_by_pattern
+    tok, hf = saved_by_pattern.ours, saved_by_pattern.hf
     assert_same_ids(tok.encode_ordinary(text), hf.encode(text, add_special_tokens=False).ids)
 
 
 def test_saved_pre_tokenizer_splits_like_tiktoken(saved_by_pattern, sample_text, multilingual_lines):
     """HF, running the pre-tokenizer toksmith wrote, cuts text where tiktoken's regex does; so does
     toksmith's own `pattern` (its regex source)."""
-    name, tok, hf = saved_by_pattern
+    name, tok, hf = saved_by_pattern.name, saved_by_pattern.ours, saved_by_pattern.hf
     tiktoken_re = regex.compile(helpers.tiktoken_patterns()[name])
     ours_re = regex.compile(tok.pattern)
     for line in helpers.split_keep_newline(sample_text) + multilingual_lines:
@@ -276,7 +275,7 @@ def test_saved_pre_tokenizer_splits_like_tiktoken(saved_by_pattern, sample_text,
 def test_pattern_names_are_aliases(sample_path):
     """"r50k" and "p50k" are the gpt2 pattern."""
     lines = helpers.read_lines(sample_path)[:300]
-    trained = {name: toksmith.train(lines, vocab_size=400, pattern=name, show_progress=False)
+    trained = {name: toksmith.train(iter(lines), vocab_size=400, pattern=name, show_progress=False)
                for name in ("gpt2", "r50k", "p50k")}
     assert len({t.pattern for t in trained.values()}) == 1
     assert len({tuple(t.merges) for t in trained.values()}) == 1
@@ -287,12 +286,12 @@ def test_pattern_names_are_aliases(sample_path):
 
 @pytest.fixture(scope="module")
 def anthropic_pair(anthropic_tokenizer_path):
-    return (toksmith.Tokenizer.from_file(anthropic_tokenizer_path),
-            tokenizers.Tokenizer.from_file(str(anthropic_tokenizer_path)))
+    return helpers.Pair("anthropic", toksmith.Tokenizer.from_file(anthropic_tokenizer_path),
+                        tokenizers.Tokenizer.from_file(str(anthropic_tokenizer_path)))
 
 
 def test_anthropic_model_is_read_whole(anthropic_pair, anthropic_tokenizer_path):
-    ours, hf = anthropic_pair
+    ours, hf = anthropic_pair.ours, anthropic_pair.hf
     text = anthropic_tokenizer_path.read_text(encoding="utf-8")
     data = json.loads(text)
     assert ours.get_vocab() == hf.get_vocab(with_added_tokens=True)
@@ -303,7 +302,7 @@ def test_anthropic_model_is_read_whole(anthropic_pair, anthropic_tokenizer_path)
 
 
 def test_anthropic_same_ids_on_real_text(anthropic_pair, sample_text, multilingual_lines):
-    ours, hf = anthropic_pair
+    ours, hf = anthropic_pair.ours, anthropic_pair.hf
     for text in (sample_text, "".join(multilingual_lines)):
         assert_same_ids(ours.encode_ordinary(text), hf.encode(text, add_special_tokens=False).ids)
 
@@ -311,7 +310,7 @@ def test_anthropic_same_ids_on_real_text(anthropic_pair, sample_text, multilingu
 @given(text=helpers.nfkc_safe_text)
 def test_anthropic_same_ids_on_random_text(anthropic_pair, text):
     """The file has an NFKC normalizer; see helpers.nfkc_agrees for the characters left out."""
-    ours, hf = anthropic_pair
+    ours, hf = anthropic_pair.ours, anthropic_pair.hf
     assert_same_ids(ours.encode_ordinary(text), hf.encode(text, add_special_tokens=False).ids)
 
 
@@ -325,7 +324,7 @@ ANTHROPIC_SPECIAL_TEXTS = [
 
 @pytest.mark.parametrize("text", ANTHROPIC_SPECIAL_TEXTS)
 def test_anthropic_special_tokens_in_text(anthropic_pair, text):
-    ours, hf = anthropic_pair
+    ours, hf = anthropic_pair.ours, anthropic_pair.hf
     expected = hf.encode(text, add_special_tokens=False).ids
     assert_same_ids(ours.encode(text, allowed_special="all"), expected)
     present = [s for s in ours.special_tokens if s in text]

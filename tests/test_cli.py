@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import sysconfig
 
+import helpers
 import pytest
 import tokenizers
-
-import helpers
 import toksmith
 from helpers import run_cli
 

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 import tokenizers
-
 import toksmith
 
 
@@ -33,7 +32,7 @@ def bad(tmp_path, sample_path, bbpe_gpt2):
     ns.non_utf8.write_bytes("first line is fine\ncafé au lait\n".encode("latin-1"))
     ns.dir_with_non_utf8 = tmp_path / "mixed-dir"
     (ns.dir_with_non_utf8 / "sub").mkdir(parents=True)
-    (ns.dir_with_non_utf8 / "good.txt").write_bytes("all good\n".encode("utf-8"))
+    (ns.dir_with_non_utf8 / "good.txt").write_bytes(b"all good\n")
     (ns.dir_with_non_utf8 / "sub" / "broken.txt").write_bytes(b"ok\n\xff\xfe\xfd bad bytes\n")
     ns.empty_file = tmp_path / "empty.txt"
     ns.empty_file.write_bytes(b"")
@@ -70,7 +69,8 @@ ERROR_CASES = [
     ("directory without text files", lambda b: _train(b.no_text_dir), OSError, None),
     ("non-UTF-8 file", lambda b: _train(b.non_utf8), ValueError, lambda b: b.non_utf8.name),
     ("non-UTF-8 file in a directory", lambda b: _train(b.dir_with_non_utf8), ValueError, lambda b: "broken.txt"),
-    ("empty iterable", lambda b: _train([]), ValueError, None),
+    ("empty iterable of texts", lambda b: _train(iter([])), ValueError, None),
+    ("empty list of paths", lambda b: _train([]), ValueError, None),
     ("empty file", lambda b: _train(b.empty_file), ValueError, None),
     ("vocab_size below the byte alphabet", lambda b: _train(b.good, vocab_size=100), ValueError, None),
     ("unclosed group in pattern", lambda b: _train(b.good, pattern="(unclosed"), ValueError, None),
@@ -100,5 +100,5 @@ def test_error(bad, run, builtin, must_name):
 @pytest.mark.parametrize("text", MALFORMED_JSON.values(), ids=MALFORMED_JSON.keys())
 def test_malformed_json_is_rejected_by_hf_too(text):
     """The malformed files above are malformed by the reference's reading as well."""
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - HF raises a bare Exception
         tokenizers.Tokenizer.from_str(text)

@@ -45,7 +45,14 @@ def _as_paths(inputs: object) -> Optional[list[str]]:
             )
         if not inputs:
             raise InvalidInputError("empty corpus: no input paths given")
-        return [os.fspath(x) for x in inputs]
+        paths = [os.fspath(x) for x in inputs]
+        for x in paths:
+            if not os.path.exists(x):
+                raise TokenizerIOError(
+                    f"{x[:80]!r}: no such file or directory (a list or tuple of str is read as paths; "
+                    "to train on in-memory texts pass an iterator, e.g. iter(texts))"
+                )
+        return paths
     return None
 
 

@@ -88,9 +88,16 @@ impl<'a> WordCounter<'a> {
         }
     }
 
-    fn count_doc<'t>(&self, doc: &'t str, local: &mut Local<'t>, scratch: &mut Vec<String>) -> Result<()> {
+    fn count_doc<'t>(
+        &self,
+        doc: &'t str,
+        local: &mut Local<'t>,
+        scratch: &mut Vec<String>,
+    ) -> Result<()> {
         match self.normalizer {
-            None => self.pretok.for_each_piece(doc, |p| *local.entry(p).or_default() += 1),
+            None => self
+                .pretok
+                .for_each_piece(doc, |p| *local.entry(p).or_default() += 1),
             Some(n) => {
                 // Normalized text does not live as long as `doc`, so its pieces
                 // are owned; normalizers are rare in training.
@@ -161,7 +168,12 @@ impl<'a> WordCounter<'a> {
     }
 
     /// Streams one file through [`WordCounter::add_lines`] in blocks.
-    pub fn add_file(&mut self, path: &Path, progress: Option<&dyn Progress>, total: u64) -> Result<()> {
+    pub fn add_file(
+        &mut self,
+        path: &Path,
+        progress: Option<&dyn Progress>,
+        total: u64,
+    ) -> Result<()> {
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 4096);
         let mut consumed: u64 = 0;

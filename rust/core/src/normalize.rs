@@ -78,7 +78,9 @@ impl Normalizer {
                     .collect::<Result<_>>()?,
             ),
             other => {
-                return Err(Error::invalid(format!("unsupported normalizer type {other:?}")))
+                return Err(Error::invalid(format!(
+                    "unsupported normalizer type {other:?}"
+                )))
             }
         })
     }

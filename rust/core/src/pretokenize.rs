@@ -25,6 +25,11 @@ pub const HF_BYTELEVEL_PATTERN: &str =
 /// cl100k_base pattern.
 pub const CL100K_PATTERN: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
 
+/// cl100k_base as written into HF files: Oniguruma reads `{1,3}+` as
+/// "one or more of {1,3}", not as possessive, so the (here equivalent) greedy
+/// form is written instead, and read back as `cl100k`.
+pub const CL100K_HF_PATTERN: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
+
 /// o200k_base pattern.
 pub const O200K_PATTERN: &str = concat!(
     r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
@@ -58,7 +63,7 @@ pub fn named_pattern(name: &str) -> Option<(&'static str, &'static str)> {
 pub fn name_of_source(src: &str) -> Option<&'static str> {
     match src {
         GPT2_PATTERN | HF_BYTELEVEL_PATTERN => Some("gpt2"),
-        CL100K_PATTERN => Some("cl100k"),
+        CL100K_PATTERN | CL100K_HF_PATTERN => Some("cl100k"),
         O200K_PATTERN => Some("o200k"),
         _ => None,
     }
@@ -87,12 +92,14 @@ impl Pretokenizer {
         let Some(p) = pattern else {
             return Ok(Pretokenizer::None);
         };
-        let (name, source) = match named_pattern(p) {
+        let (name, source) = match named_pattern(p).or_else(|| name_of_source(p).and_then(named_pattern)) {
             Some((n, s)) => (Some(n), s),
-            None => (name_of_source(p), p),
+            None => (None, p),
         };
         if source.is_empty() {
-            return Err(Error::invalid("pattern must not be empty (use None for no split)"));
+            return Err(Error::invalid(
+                "pattern must not be empty (use None for no split)",
+            ));
         }
         let regex = Regex::new(source).map_err(|e| Error::Pattern {
             pattern: p.to_string(),
@@ -110,6 +117,14 @@ impl Pretokenizer {
         match self {
             Pretokenizer::None => None,
             Pretokenizer::Regex { source, .. } => Some(source),
+        }
+    }
+
+    /// The source to write into an HF `tokenizer.json` (Oniguruma syntax).
+    pub fn hf_source(&self) -> Option<&str> {
+        match self.name() {
+            Some("cl100k") => Some(CL100K_HF_PATTERN),
+            _ => self.source(),
         }
     }
 
@@ -180,7 +195,13 @@ mod tests {
     fn none_keeps_everything_and_bad_regex_errors() {
         let p = Pretokenizer::new(None).unwrap();
         assert_eq!(p.split("a b").unwrap(), vec!["a b"]);
-        assert!(matches!(Pretokenizer::new(Some("(")), Err(Error::Pattern { .. })));
-        assert_eq!(Pretokenizer::new(Some("o200k_base")).unwrap().name(), Some("o200k"));
+        assert!(matches!(
+            Pretokenizer::new(Some("(")),
+            Err(Error::Pattern { .. })
+        ));
+        assert_eq!(
+            Pretokenizer::new(Some("o200k_base")).unwrap().name(),
+            Some("o200k")
+        );
     }
 }

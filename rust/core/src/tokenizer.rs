@@ -174,7 +174,12 @@ impl Tokenizer {
 
     /// Size of the id space: one past the largest id of the model or any added token.
     pub fn vocab_size(&self) -> usize {
-        let added_max = self.added.iter().map(|a| a.id as usize + 1).max().unwrap_or(0);
+        let added_max = self
+            .added
+            .iter()
+            .map(|a| a.id as usize + 1)
+            .max()
+            .unwrap_or(0);
         self.bpe().len().max(added_max)
     }
 
@@ -196,7 +201,11 @@ impl Tokenizer {
 
     /// The full vocabulary, added tokens included.
     pub fn vocab(&self) -> Vec<(String, u32)> {
-        let mut v: Vec<(String, u32)> = self.bpe().vocab().map(|(t, i)| (t.to_string(), i)).collect();
+        let mut v: Vec<(String, u32)> = self
+            .bpe()
+            .vocab()
+            .map(|(t, i)| (t.to_string(), i))
+            .collect();
         for a in &self.added {
             if self.bpe().id_to_token(a.id) != Some(a.content.as_str()) {
                 v.push((a.content.clone(), a.id));
@@ -228,11 +237,18 @@ impl Tokenizer {
             t = &prefixed;
         }
         let model = self.bpe();
-        self.pretokenizer.for_each_piece(t, |p| model.encode_piece(p, out))
+        self.pretokenizer
+            .for_each_piece(t, |p| model.encode_piece(p, out))
     }
 
     /// Encodes text, treating special tokens as tiktoken does (see the module docs).
-    pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet, add_special: bool) -> Result<Vec<u32>> {
+    pub fn encode(
+        &self,
+        text: &str,
+        allowed: &SpecialSet,
+        disallowed: &SpecialSet,
+        add_special: bool,
+    ) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 4);
         if add_special {
             if let Some(p) = &self.post {
@@ -255,14 +271,22 @@ impl Tokenizer {
         Ok(out)
     }
 
-    fn check_disallowed(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<()> {
+    fn check_disallowed(
+        &self,
+        text: &str,
+        allowed: &SpecialSet,
+        disallowed: &SpecialSet,
+    ) -> Result<()> {
         // Every occurrence counts, even one overlapping an allowed token, as in
         // tiktoken's regex search over the disallowed set; the first in the text is named.
         let first = self
             .added
             .iter()
             .filter(|a| disallowed.contains(&a.content) && !allowed.contains(&a.content))
-            .filter_map(|a| text.find(a.content.as_str()).map(|at| (at, std::cmp::Reverse(a.content.len()), a)))
+            .filter_map(|a| {
+                text.find(a.content.as_str())
+                    .map(|at| (at, std::cmp::Reverse(a.content.len()), a))
+            })
             .min_by_key(|x| (x.0, x.1));
         match first {
             Some((_, _, a)) => Err(Error::DisallowedSpecial(a.content.clone())),
@@ -270,12 +294,22 @@ impl Tokenizer {
         }
     }
 
-    fn encode_with_specials(&self, text: &str, allowed: &SpecialSet, out: &mut Vec<u32>) -> Result<()> {
+    fn encode_with_specials(
+        &self,
+        text: &str,
+        allowed: &SpecialSet,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
         let owned;
         let matcher = match allowed {
             SpecialSet::All => self.matcher.as_ref(),
             SpecialSet::Some(set) => {
-                owned = build_matcher(self.added.iter().map(|a| a.content.as_str()).filter(|c| set.contains(*c)))?;
+                owned = build_matcher(
+                    self.added
+                        .iter()
+                        .map(|a| a.content.as_str())
+                        .filter(|c| set.contains(*c)),
+                )?;
                 owned.as_ref()
             }
         };
@@ -298,7 +332,12 @@ impl Tokenizer {
         num_threads: Option<usize>,
         f: impl Fn(&Self, &str) -> Result<Vec<u32>> + Sync,
     ) -> Result<Vec<Vec<u32>>> {
-        let run = || texts.par_iter().map(|t| f(self, t.as_ref())).collect::<Result<Vec<_>>>();
+        let run = || {
+            texts
+                .par_iter()
+                .map(|t| f(self, t.as_ref()))
+                .collect::<Result<Vec<_>>>()
+        };
         match num_threads {
             None | Some(0) => run(),
             Some(n) => rayon::ThreadPoolBuilder::new()

@@ -30,7 +30,11 @@ impl std::str::FromStr for ModelType {
 }
 
 /// Counts the pre-tokens of files (directories walked), line by line.
-pub fn count_files(paths: &[PathBuf], pretok: &Pretokenizer, progress: Option<&dyn Progress>) -> Result<WordCounts> {
+pub fn count_files(
+    paths: &[PathBuf],
+    pretok: &Pretokenizer,
+    progress: Option<&dyn Progress>,
+) -> Result<WordCounts> {
     let files = collect_files(paths)?;
     let total: u64 = files
         .iter()
@@ -59,7 +63,9 @@ pub fn train_from_counts(
         ..cfg
     };
     if cfg.byte_level && cfg.limit_alphabet.is_some_and(|l| l < 256) {
-        return Err(Error::invalid("limit_alphabet below 256 makes no sense for byte-level BPE"));
+        return Err(Error::invalid(
+            "limit_alphabet below 256 makes no sense for byte-level BPE",
+        ));
     }
     let trained = bpe::train(counts, &cfg, progress)?;
     let m = trained.model;
@@ -73,7 +79,9 @@ pub fn train_from_counts(
         .iter()
         .map(|s| AddedToken {
             content: s.clone(),
-            id: m.token_to_id(s).expect("special tokens are in the trained vocabulary"),
+            id: m
+                .token_to_id(s)
+                .expect("special tokens are in the trained vocabulary"),
             special: true,
         })
         .collect();

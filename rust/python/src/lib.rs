@@ -50,7 +50,9 @@ fn special_set(obj: &Bound<'_, PyAny>) -> PyResult<SpecialSet> {
             "all" => Ok(SpecialSet::All),
             other => Err(to_py(
                 obj.py(),
-                Error::invalid(format!("expected \"all\" or a collection of strings, got the string {other:?}")),
+                Error::invalid(format!(
+                    "expected \"all\" or a collection of strings, got the string {other:?}"
+                )),
             )),
         };
     }
@@ -68,9 +70,18 @@ struct PyTokenizer {
 }
 
 fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     std::fs::write(&tmp, data).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
@@ -127,7 +138,8 @@ impl PyTokenizer {
         add_special_tokens: bool,
     ) -> PyResult<Vec<u32>> {
         let (a, d) = specials(allowed_special, disallowed_special)?;
-        py.detach(|| self.inner.encode(text, &a, &d, add_special_tokens)).py(py)
+        py.detach(|| self.inner.encode(text, &a, &d, add_special_tokens))
+            .py(py)
     }
 
     fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
@@ -146,16 +158,25 @@ impl PyTokenizer {
     ) -> PyResult<Vec<Vec<u32>>> {
         let (a, d) = specials(allowed_special, disallowed_special)?;
         py.detach(|| {
-            self.inner
-                .encode_batch(&texts, num_threads, |t, s| t.encode(s, &a, &d, add_special_tokens))
+            self.inner.encode_batch(&texts, num_threads, |t, s| {
+                t.encode(s, &a, &d, add_special_tokens)
+            })
         })
         .py(py)
     }
 
     #[pyo3(signature = (texts, *, num_threads=None))]
-    fn encode_ordinary_batch(&self, py: Python<'_>, texts: Vec<String>, num_threads: Option<usize>) -> PyResult<Vec<Vec<u32>>> {
-        py.detach(|| self.inner.encode_batch(&texts, num_threads, |t, s| t.encode_ordinary(s)))
-            .py(py)
+    fn encode_ordinary_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        py.detach(|| {
+            self.inner
+                .encode_batch(&texts, num_threads, |t, s| t.encode_ordinary(s))
+        })
+        .py(py)
     }
 
     fn decode(&self, py: Python<'_>, ids: Vec<u32>) -> PyResult<String> {
@@ -222,13 +243,19 @@ impl PyTokenizer {
             "Tokenizer(model={:?}, vocab_size={}, pattern={:?}, special_tokens={})",
             self.inner.model_name(),
             self.inner.vocab_size(),
-            self.inner.pretokenizer.name().or(self.inner.pretokenizer.source()),
+            self.inner
+                .pretokenizer
+                .name()
+                .or(self.inner.pretokenizer.source()),
             self.inner.added_tokens().len()
         )
     }
 }
 
-fn specials(allowed: Option<&Bound<'_, PyAny>>, disallowed: Option<&Bound<'_, PyAny>>) -> PyResult<(SpecialSet, SpecialSet)> {
+fn specials(
+    allowed: Option<&Bound<'_, PyAny>>,
+    disallowed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(SpecialSet, SpecialSet)> {
     let a = match allowed {
         None => SpecialSet::Some(Default::default()),
         Some(o) => special_set(o)?,
@@ -267,7 +294,11 @@ impl TrainArgs {
             let mut chars = s.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) => initial_alphabet.push(c),
-                _ => return Err(Error::invalid(format!("initial_alphabet entries must be single characters, got {s:?}"))),
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "initial_alphabet entries must be single characters, got {s:?}"
+                    )))
+                }
             }
         }
         if self.vocab_size == 0 {
@@ -326,7 +357,11 @@ fn train_files(py: Python<'_>, paths: Vec<PathBuf>, args: TrainArgs) -> PyResult
 
 /// Trains on an iterator of strings (each string one document), consumed in batches.
 #[pyfunction]
-fn train_iter(py: Python<'_>, texts: &Bound<'_, PyIterator>, args: TrainArgs) -> PyResult<PyTokenizer> {
+fn train_iter(
+    py: Python<'_>,
+    texts: &Bound<'_, PyIterator>,
+    args: TrainArgs,
+) -> PyResult<PyTokenizer> {
     const BATCH_BYTES: usize = 8 << 20;
     const BATCH_DOCS: usize = 100_000;
     let (model, pretok, cfg) = args.config().py(py)?;
@@ -349,7 +384,8 @@ fn train_iter(py: Python<'_>, texts: &Bound<'_, PyIterator>, args: TrainArgs) ->
         if (done && !batch.is_empty()) || bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCS {
             let b = std::mem::take(&mut batch);
             bytes = 0;
-            py.detach(|| args.with_pool(|| counter.add_docs(&b))).py(py)?;
+            py.detach(|| args.with_pool(|| counter.add_docs(&b)))
+                .py(py)?;
             if let Some(p) = p {
                 p.update("count", counter.bytes_seen(), 0);
             }
@@ -363,7 +399,10 @@ fn train_iter(py: Python<'_>, texts: &Bound<'_, PyIterator>, args: TrainArgs) ->
     }
     let counts = counter.into_counts();
     if counts.is_empty() {
-        return Err(to_py(py, Error::invalid("empty corpus: the iterable yielded no text")));
+        return Err(to_py(
+            py,
+            Error::invalid("empty corpus: the iterable yielded no text"),
+        ));
     }
     let inner = py
         .detach(|| args.with_pool(|| train_from_counts(&counts, pretok.clone(), model, cfg, p)))

@@ -41,7 +41,13 @@ impl StderrProgress {
         let rate = if elapsed > 0.0 { done_f / elapsed } else { 0.0 };
         let bar = if total > 0 {
             let filled = ((done as f64 / total as f64).min(1.0) * 30.0) as usize;
-            format!("[{}{}] {:.0}/{:.0} {unit}", "#".repeat(filled), "-".repeat(30 - filled), done_f, total_f)
+            format!(
+                "[{}{}] {:.0}/{:.0} {unit}",
+                "#".repeat(filled),
+                "-".repeat(30 - filled),
+                done_f,
+                total_f
+            )
         } else {
             format!("{done_f:.1} {unit}")
         };
@@ -60,11 +66,18 @@ impl Progress for StderrProgress {
             s.started = now;
             s.last_draw = None;
         }
-        if s.last_draw.is_some_and(|t| now.duration_since(t) < Duration::from_millis(100)) {
+        if s.last_draw
+            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
+        {
             return;
         }
         s.last_draw = Some(now);
-        Self::draw(stage, done, total, now.duration_since(s.started).as_secs_f64());
+        Self::draw(
+            stage,
+            done,
+            total,
+            now.duration_since(s.started).as_secs_f64(),
+        );
     }
 
     fn finish(&self, stage: &str) {

@@ -4,4 +4,4 @@ pub mod model;
 pub mod trainer;
 
 pub use model::{BpeKind, BpeModel, BpeOptions};
-pub use trainer::{train, TrainerConfig, Trained};
+pub use trainer::{train, Trained, TrainerConfig};

@@ -72,26 +72,47 @@ const SMALL_PIECE: usize = 48;
 
 impl BpeModel {
     /// Builds a model from an id-ordered vocabulary and `(left, right, result)` merges.
-    pub fn from_parts(kind: BpeKind, vocab: Vec<String>, merges: &[(u32, u32, u32)], opts: BpeOptions) -> Result<Self> {
-        let id_to_token: Vec<Option<Box<str>>> = vocab.into_iter().map(|s| Some(s.into_boxed_str())).collect();
+    pub fn from_parts(
+        kind: BpeKind,
+        vocab: Vec<String>,
+        merges: &[(u32, u32, u32)],
+        opts: BpeOptions,
+    ) -> Result<Self> {
+        let id_to_token: Vec<Option<Box<str>>> = vocab
+            .into_iter()
+            .map(|s| Some(s.into_boxed_str()))
+            .collect();
         Self::build(kind, id_to_token, merges, opts)
     }
 
     /// Builds a model from `(token, id)` pairs and merges given as strings (HF files).
-    pub fn from_strings(kind: BpeKind, vocab: Vec<(String, u32)>, merges: &[(String, String)], opts: BpeOptions) -> Result<Self> {
-        let max = vocab.iter().map(|v| v.1).max().map_or(0, |m| m as usize + 1);
+    pub fn from_strings(
+        kind: BpeKind,
+        vocab: Vec<(String, u32)>,
+        merges: &[(String, String)],
+        opts: BpeOptions,
+    ) -> Result<Self> {
+        let max = vocab
+            .iter()
+            .map(|v| v.1)
+            .max()
+            .map_or(0, |m| m as usize + 1);
         let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
         let mut map: FxHashMap<&str, u32> = FxHashMap::default();
         for (s, id) in &vocab {
             if map.insert(s.as_str(), *id).is_some() {
-                return Err(Error::invalid(format!("token {s:?} appears twice in the vocabulary")));
+                return Err(Error::invalid(format!(
+                    "token {s:?} appears twice in the vocabulary"
+                )));
             }
         }
         let mut triples = Vec::with_capacity(merges.len());
         for (i, (a, b)) in merges.iter().enumerate() {
             let get = |t: &str| {
                 map.get(t).copied().ok_or_else(|| {
-                    Error::invalid(format!("merge {i} ({a:?} {b:?}): token {t:?} is not in the vocabulary"))
+                    Error::invalid(format!(
+                        "merge {i} ({a:?} {b:?}): token {t:?} is not in the vocabulary"
+                    ))
                 })
             };
             let b_body = match &opts.continuing_subword_prefix {
@@ -106,7 +127,12 @@ impl BpeModel {
         Self::build(kind, id_to_token, &triples, opts)
     }
 
-    fn build(kind: BpeKind, id_to_token: Vec<Option<Box<str>>>, merges: &[(u32, u32, u32)], opts: BpeOptions) -> Result<Self> {
+    fn build(
+        kind: BpeKind,
+        id_to_token: Vec<Option<Box<str>>>,
+        merges: &[(u32, u32, u32)],
+        opts: BpeOptions,
+    ) -> Result<Self> {
         let mut token_to_id = FxHashMap::default();
         token_to_id.reserve(id_to_token.len());
         for (id, t) in id_to_token.iter().enumerate() {
@@ -118,7 +144,9 @@ impl BpeModel {
         let mut merge_map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
         for (rank, &(a, b, r)) in merges.iter().enumerate() {
             if a >= n || b >= n || r >= n {
-                return Err(Error::invalid(format!("merge {rank} refers to an id outside the vocabulary")));
+                return Err(Error::invalid(format!(
+                    "merge {rank} refers to an id outside the vocabulary"
+                )));
             }
             merge_map.insert(pack(a, b), (rank as u32, r));
         }
@@ -142,12 +170,20 @@ impl BpeModel {
             }
         }
         let unk_id = match &kind {
-            BpeKind::Char { unk_token: Some(u), .. } => Some(*token_to_id.get(u.as_str()).ok_or_else(|| {
+            BpeKind::Char {
+                unk_token: Some(u), ..
+            } => Some(*token_to_id.get(u.as_str()).ok_or_else(|| {
                 Error::invalid(format!("unk_token {u:?} is not in the vocabulary"))
             })?),
             _ => None,
         };
-        let byte_fallback = matches!(kind, BpeKind::Char { byte_fallback: true, .. });
+        let byte_fallback = matches!(
+            kind,
+            BpeKind::Char {
+                byte_fallback: true,
+                ..
+            }
+        );
         let mut dec_buf = Vec::new();
         let mut dec_off = Vec::with_capacity(id_to_token.len() + 1);
         dec_off.push(0u32);
@@ -269,7 +305,12 @@ impl BpeModel {
 
     /// HF `BPE::merge_word`: characters to initial symbols.
     fn char_symbols(&self, w: &str, out: &mut Vec<u32>) {
-        let BpeKind::Char { byte_fallback, fuse_unk, .. } = self.kind else {
+        let BpeKind::Char {
+            byte_fallback,
+            fuse_unk,
+            ..
+        } = self.kind
+        else {
             return;
         };
         let mut unk: Option<u32> = None;
@@ -299,7 +340,11 @@ impl BpeModel {
             if byte_fallback {
                 let ids: Option<Vec<u32>> = buf
                     .bytes()
-                    .map(|b| self.token_to_id.get(format!("<0x{b:02X}>").as_str()).copied())
+                    .map(|b| {
+                        self.token_to_id
+                            .get(format!("<0x{b:02X}>").as_str())
+                            .copied()
+                    })
                     .collect();
                 if let Some(ids) = ids {
                     out.extend(ids);
@@ -395,7 +440,9 @@ impl BpeModel {
                 continue;
             }
             let q = next[p] as usize;
-            let Some((cur, new)) = self.rank(sym[p], sym[q]) else { continue };
+            let Some((cur, new)) = self.rank(sym[p], sym[q]) else {
+                continue;
+            };
             if cur != r {
                 continue;
             }
@@ -443,14 +490,33 @@ mod tests {
     use super::*;
 
     fn toy(kind: BpeKind) -> BpeModel {
-        let vocab: Vec<String> = ["a", "b", "c", "ab", "abc", "bc"].iter().map(|s| s.to_string()).collect();
-        BpeModel::from_parts(kind, vocab, &[(0, 1, 3), (3, 2, 4), (1, 2, 5)], BpeOptions::default()).unwrap()
+        let vocab: Vec<String> = ["a", "b", "c", "ab", "abc", "bc"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        BpeModel::from_parts(
+            kind,
+            vocab,
+            &[(0, 1, 3), (3, 2, 4), (1, 2, 5)],
+            BpeOptions::default(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn small_and_large_paths_agree() {
-        let m = toy(BpeKind::Char { unk_token: None, byte_fallback: false, fuse_unk: false });
-        for text in ["abc", "abcabc", "bcab", &"abcbcab".repeat(40), &"b".repeat(100)] {
+        let m = toy(BpeKind::Char {
+            unk_token: None,
+            byte_fallback: false,
+            fuse_unk: false,
+        });
+        for text in [
+            "abc",
+            "abcabc",
+            "bcab",
+            &"abcbcab".repeat(40),
+            &"b".repeat(100),
+        ] {
             let mut small = Vec::new();
             m.char_symbols(text, &mut small);
             let mut large = small.clone();
@@ -467,7 +533,11 @@ mod tests {
 
     #[test]
     fn unknown_chars_are_dropped_without_unk_and_byte_tokens_parse() {
-        let m = toy(BpeKind::Char { unk_token: None, byte_fallback: false, fuse_unk: false });
+        let m = toy(BpeKind::Char {
+            unk_token: None,
+            byte_fallback: false,
+            fuse_unk: false,
+        });
         let mut out = Vec::new();
         m.encode_piece("axb", &mut out);
         assert_eq!(out, vec![3]);

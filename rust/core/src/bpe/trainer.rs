@@ -95,7 +95,9 @@ impl PartialOrd for Entry {
 }
 impl Ord for Entry {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.count.cmp(&o.count).then_with(|| o.pair.cmp(&self.pair))
+        self.count
+            .cmp(&o.count)
+            .then_with(|| o.pair.cmp(&self.pair))
     }
 }
 
@@ -113,9 +115,16 @@ impl Words {
         &self.syms[s..s + self.len[i] as usize]
     }
 
-    /// Merges `(a, b)` into `new` in word `i` left to right, pushing the pair
-    /// changes HF's `Word::merge` reports.
-    fn merge(&mut self, i: usize, a: u32, b: u32, new: u32, lens: &[u32], max_len: u64, changes: &mut Vec<(Pair, i32)>) {
+    /// Merges `op.a, op.b` into `op.new` in word `i` left to right, pushing
+    /// the pair changes HF's `Word::merge` reports.
+    fn merge(&mut self, i: usize, op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) {
+        let MergeOp {
+            a,
+            b,
+            new,
+            lens,
+            max_len,
+        } = *op;
         let s = self.start[i];
         let n = self.len[i] as usize;
         let w = &mut self.syms[s..s + n];
@@ -147,6 +156,18 @@ impl Words {
         }
         self.len[i] = out as u32;
     }
+}
+
+/// One merge being applied: `(a, b)` becomes `new`.
+#[derive(Clone, Copy)]
+struct MergeOp<'a> {
+    a: u32,
+    b: u32,
+    new: u32,
+    /// Length of each token in characters (bytes for bbpe).
+    lens: &'a [u32],
+    /// `max_token_length`, or `u64::MAX`.
+    max_len: u64,
 }
 
 /// Mutable vocabulary under construction: id → string and string → id.
@@ -213,7 +234,11 @@ pub struct Trained {
 }
 
 /// Trains a BPE model on pre-token counts.
-pub fn train(counts: &WordCounts, cfg: &TrainerConfig, progress: Option<&dyn Progress>) -> Result<Trained> {
+pub fn train(
+    counts: &WordCounts,
+    cfg: &TrainerConfig,
+    progress: Option<&dyn Progress>,
+) -> Result<Trained> {
     if counts.is_empty() {
         return Err(Error::invalid("empty corpus: no pre-tokens to train on"));
     }
@@ -274,9 +299,10 @@ pub fn train(counts: &WordCounts, cfg: &TrainerConfig, progress: Option<&dyn Pro
         if cfg.byte_level {
             words.syms.extend(w.bytes().map(|b| byte_ids[b as usize]));
         } else {
-            words
-                .syms
-                .extend(w.chars().filter_map(|ch| unit_id.get(&(ch as u32)).copied()));
+            words.syms.extend(
+                w.chars()
+                    .filter_map(|ch| unit_id.get(&(ch as u32)).copied()),
+            );
         }
         let n = words.syms.len() - start;
         if n < 2 {
@@ -289,7 +315,11 @@ pub fn train(counts: &WordCounts, cfg: &TrainerConfig, progress: Option<&dyn Pro
     }
     words.syms.shrink_to_fit();
 
-    let mut lens: Vec<u32> = vb.id_to_word.iter().map(|s| s.chars().count() as u32).collect();
+    let mut lens: Vec<u32> = vb
+        .id_to_word
+        .iter()
+        .map(|s| s.chars().count() as u32)
+        .collect();
     let max_len = cfg.max_token_length.map_or(u64::MAX, |m| m as u64);
 
     // Pair counts and where each pair occurs.
@@ -334,10 +364,17 @@ pub fn train(counts: &WordCounts, cfg: &TrainerConfig, progress: Option<&dyn Pro
         }
         merges.push((a, b, new_id));
 
+        let op = MergeOp {
+            a,
+            b,
+            new: new_id,
+            lens: &lens,
+            max_len,
+        };
         for &wi in &top.pos {
             let wi = wi as usize;
             changes.clear();
-            words.merge(wi, a, b, new_id, &lens, max_len, &mut changes);
+            words.merge(wi, &op, &mut changes);
             let c = words.count[wi] as i64;
             for &(p, d) in &changes {
                 *pair_counts.entry(p).or_default() += i64::from(d) * c;
@@ -375,7 +412,11 @@ pub fn train(counts: &WordCounts, cfg: &TrainerConfig, progress: Option<&dyn Pro
     Ok(Trained { model, merges_done })
 }
 
-fn push_entries(heap: &mut BinaryHeap<Entry>, where_: &mut FxHashMap<Pair, Vec<u32>>, counts: &FxHashMap<Pair, i64>) {
+fn push_entries(
+    heap: &mut BinaryHeap<Entry>,
+    where_: &mut FxHashMap<Pair, Vec<u32>>,
+    counts: &FxHashMap<Pair, i64>,
+) {
     for (p, pos) in where_.drain() {
         let c = counts.get(&p).copied().unwrap_or(0);
         if c > 0 {
@@ -435,7 +476,14 @@ mod tests {
         assert_eq!(m.token_to_id("re"), Some(22));
         assert_eq!(m.token_to_id("are"), Some(23));
         assert_eq!(m.token_to_id("is"), Some(24));
-        assert_eq!(m.merges_str(), vec![("r".into(), "e".into()), ("a".into(), "re".into()), ("i".into(), "s".into())]);
+        assert_eq!(
+            m.merges_str(),
+            vec![
+                ("r".into(), "e".into()),
+                ("a".into(), "re".into()),
+                ("i".into(), "s".into())
+            ]
+        );
     }
 
     #[test]

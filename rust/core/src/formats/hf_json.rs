@@ -25,7 +25,8 @@ fn fmt_err(origin: &str, message: impl Into<String>) -> Error {
 
 /// Parses a `tokenizer.json` document; `origin` names it in errors.
 pub fn from_str(text: &str, origin: &str) -> Result<Tokenizer> {
-    let v: Value = serde_json::from_str(text).map_err(|e| fmt_err(origin, format!("not valid JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| fmt_err(origin, format!("not valid JSON: {e}")))?;
     from_value(&v, origin).map_err(|e| match e {
         Error::Format { .. } => e,
         other => fmt_err(origin, other.to_string()),
@@ -44,7 +45,9 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
             let flag = |k: &str, d: bool| v.get(k).and_then(Value::as_bool).unwrap_or(d);
             if flag("use_regex", true) {
                 if acc.split.is_some() {
-                    return Err(Error::invalid("ByteLevel(use_regex=true) after a Split is not supported"));
+                    return Err(Error::invalid(
+                        "ByteLevel(use_regex=true) after a Split is not supported",
+                    ));
                 }
                 acc.split = Some(GPT2_PATTERN.to_string());
             }
@@ -54,7 +57,9 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
         }
         "Split" => {
             if acc.split.is_some() || acc.byte_level.is_some() {
-                return Err(Error::invalid("only one Split, before ByteLevel, is supported"));
+                return Err(Error::invalid(
+                    "only one Split, before ByteLevel, is supported",
+                ));
             }
             let behavior = v.get("behavior").and_then(Value::as_str).unwrap_or("");
             let invert = v.get("invert").and_then(Value::as_bool).unwrap_or(false);
@@ -63,13 +68,17 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
                     "Split with behavior {behavior:?} invert={invert} is not supported (only Isolated)"
                 )));
             }
-            let pat = v.get("pattern").ok_or_else(|| Error::invalid("Split without pattern"))?;
+            let pat = v
+                .get("pattern")
+                .ok_or_else(|| Error::invalid("Split without pattern"))?;
             let src = if let Some(r) = pat.get("Regex").and_then(Value::as_str) {
                 r.to_string()
             } else if let Some(s) = pat.get("String").and_then(Value::as_str) {
                 fancy_regex::escape(s).into_owned()
             } else {
-                return Err(Error::invalid("Split pattern must be {\"Regex\": ...} or {\"String\": ...}"));
+                return Err(Error::invalid(
+                    "Split pattern must be {\"Regex\": ...} or {\"String\": ...}",
+                ));
             };
             acc.split = Some(src);
         }
@@ -82,7 +91,11 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
                 parse_pretok(p, acc)?;
             }
         }
-        other => return Err(Error::invalid(format!("unsupported pre_tokenizer type {other:?}"))),
+        other => {
+            return Err(Error::invalid(format!(
+                "unsupported pre_tokenizer type {other:?}"
+            )))
+        }
     }
     Ok(())
 }
@@ -94,7 +107,10 @@ fn opt_str(v: &Value, k: &str) -> Option<String> {
 fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<PostProcessor>> {
     let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
     let pair_id = |k: &str| -> Result<u32> {
-        let arr = v.get(k).and_then(Value::as_array).ok_or_else(|| Error::invalid(format!("{ty}: missing {k}")))?;
+        let arr = v
+            .get(k)
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::invalid(format!("{ty}: missing {k}")))?;
         arr.get(1)
             .and_then(Value::as_u64)
             .map(|x| x as u32)
@@ -115,10 +131,21 @@ fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<
             let mut seen_seq = false;
             for piece in single {
                 if let Some(st) = piece.get("SpecialToken") {
-                    let id = st.get("id").and_then(Value::as_str).ok_or_else(|| Error::invalid("template SpecialToken without id"))?;
+                    let id = st
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| Error::invalid("template SpecialToken without id"))?;
                     let specials = v.get("special_tokens");
-                    let ids: Vec<u32> = match specials.and_then(|s| s.get(id)).and_then(|s| s.get("ids")).and_then(Value::as_array) {
-                        Some(a) => a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect(),
+                    let ids: Vec<u32> = match specials
+                        .and_then(|s| s.get(id))
+                        .and_then(|s| s.get("ids"))
+                        .and_then(Value::as_array)
+                    {
+                        Some(a) => a
+                            .iter()
+                            .filter_map(Value::as_u64)
+                            .map(|x| x as u32)
+                            .collect(),
                         None => vec![tok_id(id)?],
                     };
                     if seen_seq {
@@ -135,7 +162,12 @@ fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<
         "Sequence" => {
             let mut acc = PostProcessor::default();
             let mut any = false;
-            for p in v.get("processors").and_then(Value::as_array).into_iter().flatten() {
+            for p in v
+                .get("processors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(pp) = parse_post(p, tok_id)? {
                     acc.prefix.extend(pp.prefix);
                     acc.suffix.extend(pp.suffix);
@@ -144,16 +176,27 @@ fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<
             }
             any.then_some(acc)
         }
-        other => return Err(Error::invalid(format!("unsupported post_processor type {other:?}"))),
+        other => {
+            return Err(Error::invalid(format!(
+                "unsupported post_processor type {other:?}"
+            )))
+        }
     })
 }
 
 fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
-    let obj = v.as_object().ok_or_else(|| fmt_err(origin, "top level is not a JSON object"))?;
-    let model = obj.get("model").ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| fmt_err(origin, "top level is not a JSON object"))?;
+    let model = obj
+        .get("model")
+        .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
     let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
     if mty != "BPE" {
-        return Err(fmt_err(origin, format!("model type {mty:?} is not supported yet (only BPE)")));
+        return Err(fmt_err(
+            origin,
+            format!("model type {mty:?} is not supported yet (only BPE)"),
+        ));
     }
     let vocab_v = model
         .get("vocab")
@@ -176,26 +219,39 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         .enumerate()
     {
         let pair = match m {
-            Value::String(s) => s.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())),
+            Value::String(s) => s
+                .split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.to_string())),
             Value::Array(a) if a.len() == 2 => match (a[0].as_str(), a[1].as_str()) {
                 (Some(x), Some(y)) => Some((x.to_string(), y.to_string())),
                 _ => None,
             },
             _ => None,
         };
-        merges.push(pair.ok_or_else(|| fmt_err(origin, format!("model.merges[{i}] is not a pair")))?);
+        merges
+            .push(pair.ok_or_else(|| fmt_err(origin, format!("model.merges[{i}] is not a pair")))?);
     }
 
-    let mut pt = PreTok { split: None, byte_level: None };
+    let mut pt = PreTok {
+        split: None,
+        byte_level: None,
+    };
     if let Some(p) = obj.get("pre_tokenizer").filter(|p| !p.is_null()) {
         parse_pretok(p, &mut pt)?;
     }
     let byte_level = pt.byte_level.is_some()
-        || obj.get("decoder").and_then(|d| d.get("type")).and_then(Value::as_str) == Some("ByteLevel");
+        || obj
+            .get("decoder")
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            == Some("ByteLevel");
     let opts = BpeOptions {
         continuing_subword_prefix: opt_str(model, "continuing_subword_prefix"),
         end_of_word_suffix: opt_str(model, "end_of_word_suffix"),
-        ignore_merges: model.get("ignore_merges").and_then(Value::as_bool).unwrap_or(false),
+        ignore_merges: model
+            .get("ignore_merges")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     if model.get("dropout").is_some_and(|d| !d.is_null()) {
         return Err(fmt_err(origin, "BPE dropout is not supported yet"));
@@ -205,8 +261,14 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
     } else {
         BpeKind::Char {
             unk_token: opt_str(model, "unk_token"),
-            byte_fallback: model.get("byte_fallback").and_then(Value::as_bool).unwrap_or(false),
-            fuse_unk: model.get("fuse_unk").and_then(Value::as_bool).unwrap_or(false),
+            byte_fallback: model
+                .get("byte_fallback")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            fuse_unk: model
+                .get("fuse_unk")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         }
     };
     let bpe = BpeModel::from_strings(kind, vocab, &merges, opts)?;
@@ -216,8 +278,14 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         None => None,
     };
     let mut added = Vec::new();
-    for a in obj.get("added_tokens").and_then(Value::as_array).into_iter().flatten() {
-        let content = opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
+    for a in obj
+        .get("added_tokens")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let content =
+            opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
         let id = a
             .get("id")
             .and_then(Value::as_u64)
@@ -236,7 +304,11 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             .find(|a| a.content == t)
             .map(|a| a.id)
             .or_else(|| bpe.token_to_id(t))
-            .ok_or_else(|| Error::invalid(format!("post_processor token {t:?} is not in the vocabulary")))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "post_processor token {t:?} is not in the vocabulary"
+                ))
+            })
     };
     let post = match obj.get("post_processor").filter(|p| !p.is_null()) {
         Some(p) => parse_post(p, &tok_id)?,
@@ -253,15 +325,13 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
 }
 
 fn pretok_json(tok: &Tokenizer) -> Value {
-    let src = tok.pretokenizer.source();
+    let src = tok.pretokenizer.hf_source();
     let byte_level = matches!(tok.bpe().kind, BpeKind::ByteLevel);
     let bl = |use_regex: bool| {
         json!({"type": "ByteLevel", "add_prefix_space": tok.byte_level.add_prefix_space,
                "trim_offsets": true, "use_regex": use_regex})
     };
-    let split = |s: &str| {
-        json!({"type": "Split", "pattern": {"Regex": s}, "behavior": "Isolated", "invert": false})
-    };
+    let split = |s: &str| json!({"type": "Split", "pattern": {"Regex": s}, "behavior": "Isolated", "invert": false});
     match (byte_level, src) {
         (true, Some(s)) if s == GPT2_PATTERN || s == HF_BYTELEVEL_PATTERN => bl(true),
         (true, Some(s)) => json!({"type": "Sequence", "pretokenizers": [split(s), bl(false)]}),
@@ -278,10 +348,18 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
     for (t, id) in bpe.vocab() {
         vocab.insert(t.to_string(), json!(id));
     }
-    let merges: Vec<Value> = bpe.merges_str().into_iter().map(|(a, b)| json!([a, b])).collect();
+    let merges: Vec<Value> = bpe
+        .merges_str()
+        .into_iter()
+        .map(|(a, b)| json!([a, b]))
+        .collect();
     let (unk, byte_fallback, fuse_unk) = match &bpe.kind {
         BpeKind::ByteLevel => (None, false, false),
-        BpeKind::Char { unk_token, byte_fallback, fuse_unk } => (unk_token.clone(), *byte_fallback, *fuse_unk),
+        BpeKind::Char {
+            unk_token,
+            byte_fallback,
+            fuse_unk,
+        } => (unk_token.clone(), *byte_fallback, *fuse_unk),
     };
     let model = json!({
         "type": "BPE",
@@ -307,7 +385,11 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         BpeKind::ByteLevel => json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}),
         BpeKind::Char { .. } => json!({"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]}),
     });
-    let post = tok.hf_extra.get("post_processor").cloned().unwrap_or(Value::Null);
+    let post = tok
+        .hf_extra
+        .get("post_processor")
+        .cloned()
+        .unwrap_or(Value::Null);
     let doc = json!({
         "version": "1.0",
         "truncation": null,
