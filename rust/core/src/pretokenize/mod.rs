@@ -10,6 +10,11 @@
 //! the largest cost of counting (about 15 MB/s per core for `gpt2` measured on
 //! mixed-100M in `bench/train.py`).
 
+mod classes;
+mod scan;
+
+pub use scan::Scanner;
+
 use crate::error::{Error, Result};
 use fancy_regex::Regex;
 
@@ -83,6 +88,8 @@ pub enum Pretokenizer {
         source: String,
         /// The compiled regex.
         regex: Regex,
+        /// The hand-written scanner for a known pattern (used instead of `regex`).
+        fast: Option<Scanner>,
     },
 }
 
@@ -92,10 +99,11 @@ impl Pretokenizer {
         let Some(p) = pattern else {
             return Ok(Pretokenizer::None);
         };
-        let (name, source) = match named_pattern(p).or_else(|| name_of_source(p).and_then(named_pattern)) {
-            Some((n, s)) => (Some(n), s),
-            None => (None, p),
-        };
+        let (name, source) =
+            match named_pattern(p).or_else(|| name_of_source(p).and_then(named_pattern)) {
+                Some((n, s)) => (Some(n), s),
+                None => (None, p),
+            };
         if source.is_empty() {
             return Err(Error::invalid(
                 "pattern must not be empty (use None for no split)",
@@ -109,6 +117,7 @@ impl Pretokenizer {
             name,
             source: source.to_string(),
             regex,
+            fast: name.and_then(Scanner::for_name),
         })
     }
 
@@ -138,6 +147,28 @@ impl Pretokenizer {
 
     /// Calls `f` on each piece of `text`, in order.
     pub fn for_each_piece<'t>(&self, text: &'t str, mut f: impl FnMut(&'t str)) -> Result<()> {
+        match self {
+            Pretokenizer::None => {
+                if !text.is_empty() {
+                    f(text);
+                }
+                Ok(())
+            }
+            Pretokenizer::Regex { fast: Some(s), .. } => {
+                s.for_each(text, f);
+                Ok(())
+            }
+            Pretokenizer::Regex { .. } => self.for_each_piece_regex(text, f),
+        }
+    }
+
+    /// Like [`Pretokenizer::for_each_piece`] but always with the regex engine
+    /// (the reference the scanners are tested against).
+    pub fn for_each_piece_regex<'t>(
+        &self,
+        text: &'t str,
+        mut f: impl FnMut(&'t str),
+    ) -> Result<()> {
         match self {
             Pretokenizer::None => {
                 if !text.is_empty() {
