@@ -68,30 +68,37 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime
-import hashlib
 import json
-import lzma
 import os
-import platform
-import resource
-import shlex
-import shutil
 import statistics
-import subprocess
 import sys
-import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "mixed-100M.txt"
-DEFAULT_CACHE = Path("/tmp/toksmith-bench")
+from _common import (
+    CORPORA,
+    DEFAULT_CACHE,
+    Stopwatch,
+    corpus_facts,
+    fmt,
+    fresh_dir,
+    library_version,
+    parse_only,
+    parse_size,
+    plain_corpus,
+    print_markdown_table,
+    print_run_facts,
+    ratio,
+    run_facts,
+    run_guarded,
+    spawn_child,
+    usage_facts,
+    write_json,
+)
+
+DEFAULT_CORPUS = CORPORA / "mixed-100M.txt"
 REFERENCE = "hf"
 
 #: The GPT-2 pre-tokenization regex, as in HF's ByteLevel pre-tokenizer.
@@ -102,12 +109,9 @@ BPEASY_MAX_TOKEN_LENGTH = 1 << 16
 AUTO_REPEAT_BELOW_S = 60.0
 AUTO_RUNS = 3
 
-RESULT_FILE = "result.json"
-LOG_FILE = "child.log"
 HF_JSON = "tokenizer.json"
 TIKTOKEN_RANKS = "ranks.tiktoken"
 SPM_PREFIX = "spm"
-MIB = 1024 * 1024
 
 
 # ---------------------------------------------------------------------------
@@ -170,31 +174,6 @@ class Job:
     vocab_size: int
     min_frequency: int
     out_dir: Path
-
-
-class Stopwatch:
-    """Wall time of named phases, and the RSS when each one started."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.rss_mb_before: dict[str, float] = {}
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        self.rss_mb_before[name] = proc_status_mb("VmRSS")
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = time.perf_counter() - start
-
-
-def proc_status_mb(key: str) -> float:
-    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    raise KeyError(key)
 
 
 def file_lines(path: Path) -> Iterator[str]:
@@ -302,30 +281,21 @@ CONTENDERS: dict[str, Contender] = {
 
 def child_main(name: str, job: Job) -> int:
     """Train with one contender and write its figures (or its error) to result.json."""
-    clock = Stopwatch()
-    try:
+
+    def body() -> dict[str, Any]:
+        clock = Stopwatch()
         trained_vocab = CONTENDERS[name].train(job, clock)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which carries on
-        traceback.print_exc()
-        write_json(job.out_dir / RESULT_FILE, {"error": f"{type(exc).__name__}: {exc}"})
-        return 1
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    write_json(
-        job.out_dir / RESULT_FILE,
-        {
+        usage = usage_facts()
+        return {
             "phases": clock.seconds,
             "rss_mb_before": clock.rss_mb_before,
-            "peak_rss_mb": proc_status_mb("VmHWM"),
-            "ru_maxrss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
-            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage["peak_rss_mb"],
+            "ru_maxrss_mb": usage["ru_maxrss_mb"],
+            "cpu_s": usage["cpu_s"],
             "trained_vocab": trained_vocab,
-        },
-    )
-    return 0
+        }
 
-
-def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return run_guarded(job.out_dir, body)
 
 
 # ---------------------------------------------------------------------------
@@ -368,28 +338,6 @@ class Summary:
     memory_vs_hf: float | None = None
 
 
-def parse_size(text: str) -> int:
-    """A byte count with an optional K, M or G suffix (powers of 1000): "5M" -> 5000000."""
-    units = {"K": 10**3, "M": 10**6, "G": 10**9}
-    suffix = text[-1:].upper()
-    if suffix in units:
-        return int(float(text[:-1]) * units[suffix])
-    return int(text)
-
-
-def unpack_xz(compressed: Path, cache: Path) -> Path:
-    """Unpack FILE.xz once into the cache (like `xz -dk`, leaving the source alone)."""
-    target = cache / compressed.name.removesuffix(".xz")
-    if target.exists() and target.stat().st_mtime >= compressed.stat().st_mtime:
-        return target
-    print(f"unpacking {compressed} -> {target}", file=sys.stderr)
-    partial = target.with_name(target.name + ".part")
-    with lzma.open(compressed, "rb") as src, partial.open("wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    partial.replace(target)
-    return target
-
-
 def cut_slice(source: Path, max_bytes: int, cache: Path) -> Path:
     """The first max_bytes of source, cut back to the last line end, written to the cache."""
     with source.open("rb") as f:
@@ -403,57 +351,13 @@ def cut_slice(source: Path, max_bytes: int, cache: Path) -> Path:
 
 def prepare_corpus(path: Path, cache: Path, slice_bytes: int | None) -> Path:
     """The plain-text corpus to train on: unpacked from .xz and sliced if asked."""
-    compressed = path if path.suffix == ".xz" else path.with_name(path.name + ".xz")
-    if path.suffix == ".xz" or (not path.exists() and compressed.exists()):
-        path = unpack_xz(compressed, cache)
-    if not path.is_file():
-        raise SystemExit(f"corpus not found: {path} (nor {compressed})")
-    return cut_slice(path, slice_bytes, cache) if slice_bytes else path.resolve()
-
-
-def corpus_facts(path: Path) -> dict[str, Any]:
-    """Size, line count and sha256 of the corpus; reading it also warms the page cache."""
-    digest = hashlib.sha256()
-    lines = 0
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-    return {"path": str(path), "bytes": path.stat().st_size, "lines": lines, "sha256": digest.hexdigest()}
-
-
-def machine_facts() -> dict[str, Any]:
-    """nproc, CPU model, RAM, OS and Python of this machine."""
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "?")
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kib = next(int(ln.split()[1]) for ln in meminfo if ln.startswith("MemTotal:"))
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": model,
-        "ram_gib": round(mem_kib / MIB, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-    }
-
-
-def library_version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def tail(path: Path) -> str:
-    """The last non-empty line of a file, or ""."""
-    lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()] if path.exists() else []
-    return lines[-1].strip() if lines else ""
+    path = plain_corpus(path, cache)
+    return cut_slice(path, slice_bytes, cache) if slice_bytes else path
 
 
 def run_child(name: str, job: Job, run: int, timeout: float | None) -> RunResult:
     """Run one contender once in a fresh interpreter and collect its figures."""
-    shutil.rmtree(job.out_dir, ignore_errors=True)
-    job.out_dir.mkdir(parents=True)
+    fresh_dir(job.out_dir)
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -463,26 +367,10 @@ def run_child(name: str, job: Job, run: int, timeout: float | None) -> RunResult
         "--vocab-size", str(job.vocab_size),
         "--min-frequency", str(job.min_frequency),
     ]  # fmt: skip
-    result = RunResult(name, job.vocab_size, run, str(job.out_dir), process_s=0.0)
-    log_path = job.out_dir / LOG_FILE
-    start = time.perf_counter()
-    with log_path.open("wb") as log:
-        try:
-            returncode: int | None = subprocess.run(
-                command, check=False, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
-            ).returncode
-        except subprocess.TimeoutExpired:
-            returncode = None
-    result.process_s = time.perf_counter() - start
-    result_path = job.out_dir / RESULT_FILE
-    child: dict[str, Any] = json.loads(result_path.read_text()) if result_path.exists() else {}
-    if returncode is None:
-        result.error = f"timeout after {timeout:g} s"
-    elif "error" in child:
-        result.error = child["error"]
-    elif returncode != 0 or not child:
-        result.error = f"exit code {returncode}: {tail(log_path) or 'no output'}"
-    else:
+    outcome = spawn_child(command, job.out_dir, timeout)
+    result = RunResult(name, job.vocab_size, run, str(job.out_dir), process_s=outcome.process_s, error=outcome.error)
+    if not outcome.error:
+        child = outcome.result
         result.child = child
         result.train_s = child["phases"]["train"]
         result.cpu_s = child["cpu_s"]
@@ -517,10 +405,6 @@ def bench_contender(name: str, job: Job, runs: int | None, timeout: float | None
     return results
 
 
-def ratio(value: float | None, reference: float | None) -> float | None:
-    return value / reference if value is not None and reference else None
-
-
 def summarize(results: list[RunResult]) -> list[Summary]:
     """One Summary per (contender, vocab size), with ratios to HF's at the same vocab size."""
     groups: dict[tuple[str, int], list[RunResult]] = {}
@@ -548,10 +432,6 @@ def summarize(results: list[RunResult]) -> list[Summary]:
     return list(summaries.values())
 
 
-def fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def print_table(summaries: list[Summary]) -> None:
     """A markdown table of the summaries, then the errors of the contenders that failed."""
     header = [
@@ -567,10 +447,8 @@ def print_table(summaries: list[Summary]) -> None:
         "time / hf",
         "memory / hf",
     ]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join(" --- " for _ in header) + "|")
-    for s in summaries:
-        cells = [
+    rows = [
+        [
             s.contender,
             fmt(s.trained_vocab, "d") if s.runs else f"({s.vocab_size})",
             str(s.runs) if s.runs else "failed",
@@ -583,7 +461,9 @@ def print_table(summaries: list[Summary]) -> None:
             fmt(s.time_vs_hf, ".2f"),
             fmt(s.memory_vs_hf, ".2f"),
         ]
-        print("| " + " | ".join(cells) + " |")
+        for s in summaries
+    ]
+    print_markdown_table(header, rows)
     for s in summaries:
         if s.error:
             print(f"{s.contender} (vocab {s.vocab_size}) failed: {s.error}")
@@ -684,11 +564,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.vocab_size = args.vocab_size or [32000]
-    names = [n.strip() for group in args.only or [",".join(CONTENDERS)] for n in group.split(",") if n.strip()]
-    unknown = sorted(set(names) - CONTENDERS.keys())
+    args.only, unknown = parse_only(args.only, list(CONTENDERS))
     if unknown:
         parser.error(f"unknown contender(s) {', '.join(unknown)}; choose from {', '.join(CONTENDERS)}")
-    args.only = list(dict.fromkeys(names))
     return args
 
 
@@ -699,20 +577,15 @@ def main(argv: list[str] | None = None) -> int:
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     corpus = prepare_corpus(args.corpus, args.cache_dir, args.slice_bytes)
-    report: dict[str, Any] = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": shlex.join(sys.orig_argv),
-        "cwd": os.getcwd(),
-        "machine": machine_facts(),
-        "versions": {name: library_version(CONTENDERS[name].distribution) for name in args.only},
-        "corpus": corpus_facts(corpus),
-        "settings": {"vocab_sizes": args.vocab_size, "min_frequency": args.min_frequency, "runs": args.runs or "auto"},
+    report = run_facts({name: library_version(CONTENDERS[name].distribution) for name in args.only})
+    report["corpus"] = corpus_facts(corpus)
+    report["settings"] = {
+        "vocab_sizes": args.vocab_size,
+        "min_frequency": args.min_frequency,
+        "runs": args.runs or "auto",
     }
-    m, c = report["machine"], report["corpus"]
-    print(f"date:     {report['date']}")
-    print(f"command:  {report['command']}  (in {report['cwd']})")
-    print(f"machine:  {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM; {m['os']}; Python {m['python']}")
-    print("versions: " + ", ".join(f"{n} {v}" for n, v in report["versions"].items()))
+    print_run_facts(report)
+    c = report["corpus"]
     print(f"corpus:   {c['path']} ({c['bytes']:,} bytes, {c['lines']:,} lines, sha256 {c['sha256']})")
     print(f"job:      byte-level BPE, GPT-2 pattern, vocab {args.vocab_size}, min_frequency {args.min_frequency}")
     sys.stdout.flush()

@@ -15,11 +15,14 @@ from typing import Optional, Union
 
 from . import _core
 from ._core import Tokenizer
+from .encodings import get_encoding, list_encoding_names
 from .errors import InvalidInputError, TokenizerError, TokenizerIOError, UnknownTokenError
 
 __all__ = [
     "Tokenizer",
     "train",
+    "get_encoding",
+    "list_encoding_names",
     "TokenizerError",
     "InvalidInputError",
     "UnknownTokenError",

@@ -6,6 +6,7 @@ Examples::
 
     tok train data/sample.txt --vocab-size 8000 -o tokenizer.json
     tok encode -t tokenizer.json "Hello world"
+    tok encode --encoding cl100k_base "Hello world"
     tok decode -t tokenizer.json 15496 995
     tok info tokenizer.json
 """
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn, Optional
 
-from . import Tokenizer, train
+from . import Tokenizer, get_encoding, train
 from .errors import TokenizerError
 
 
@@ -57,8 +58,16 @@ def _cmd_train(a: argparse.Namespace) -> None:
     sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
 
 
+def _load(a: argparse.Namespace) -> Tokenizer:
+    if (a.tokenizer is None) == (a.encoding is None):
+        _fail("give exactly one of -t/--tokenizer FILE and --encoding NAME")
+    if a.encoding is not None:
+        return get_encoding(a.encoding)
+    return Tokenizer.from_file(a.tokenizer)
+
+
 def _cmd_encode(a: argparse.Namespace) -> None:
-    tok = Tokenizer.from_file(a.tokenizer)
+    tok = _load(a)
     text = a.text if a.text is not None else sys.stdin.read()
     allowed = "all" if a.allow_special else ()
     ids = tok.encode(text, allowed_special=allowed)
@@ -66,7 +75,7 @@ def _cmd_encode(a: argparse.Namespace) -> None:
 
 
 def _cmd_decode(a: argparse.Namespace) -> None:
-    tok = Tokenizer.from_file(a.tokenizer)
+    tok = _load(a)
     ids = a.ids if a.ids else sys.stdin.read().split()
     try:
         nums = [int(x) for x in ids]
@@ -106,13 +115,15 @@ def _parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("encode", help="print the ids of TEXT (or stdin)")
-    e.add_argument("-t", "--tokenizer", required=True)
+    e.add_argument("-t", "--tokenizer", help="a tokenizer.json")
+    e.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     e.add_argument("--allow-special", action="store_true", help="encode special tokens in the text as such")
     e.add_argument("text", nargs="?")
     e.set_defaults(func=_cmd_encode)
 
     d = sub.add_parser("decode", help="print the text of token ids")
-    d.add_argument("-t", "--tokenizer", required=True)
+    d.add_argument("-t", "--tokenizer", help="a tokenizer.json")
+    d.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     d.add_argument("ids", nargs="*")
     d.set_defaults(func=_cmd_decode)
 

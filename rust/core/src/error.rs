@@ -51,9 +51,13 @@ pub enum Error {
     },
     /// A special token that is not allowed appeared in the text.
     #[error(
-        "encountered text corresponding to disallowed special token {0:?}; pass it in \
-         allowed_special to encode it as a special token, or in disallowed_special=() to \
-         encode it as ordinary text"
+        "Encountered text corresponding to disallowed special token {tok}.\n\
+         If you want this text to be encoded as a special token, pass it to `allowed_special`, \
+         e.g. `allowed_special={{{tok}, ...}}`.\n\
+         If you want this text to be encoded as normal text, disable the check for this token \
+         by passing `disallowed_special=(enc.special_tokens_set - {{{tok}}})`.\n\
+         To disable this check for all special tokens, pass `disallowed_special=()`.\n",
+        tok = py_repr(.0)
     )]
     DisallowedSpecial(String),
     /// A token id is not in the vocabulary.
@@ -62,6 +66,33 @@ pub enum Error {
     /// Any other invalid argument or input.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A string quoted the way Python's `repr` quotes it (for messages users
+/// compare with tiktoken's).
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// The coarse class of an [`Error`], for mapping to foreign error types.

@@ -255,10 +255,10 @@ impl Tokenizer {
                 out.extend_from_slice(&p.prefix);
             }
         }
+        if !disallowed.is_empty() {
+            self.check_disallowed(text, allowed, disallowed)?;
+        }
         if self.matcher.is_some() {
-            if !disallowed.is_empty() {
-                self.check_disallowed(text, allowed, disallowed)?;
-            }
             self.encode_with_specials(text, allowed, &mut out)?;
         } else {
             self.encode_segment(text, &mut out)?;
@@ -271,25 +271,34 @@ impl Tokenizer {
         Ok(out)
     }
 
+    /// tiktoken's check: with `All`, every special token not allowed; with an
+    /// explicit set, exactly those strings (special tokens or not). The first
+    /// occurrence in the text (longest at a position) is named in the error.
     fn check_disallowed(
         &self,
         text: &str,
         allowed: &SpecialSet,
         disallowed: &SpecialSet,
     ) -> Result<()> {
-        // Every occurrence counts, even one overlapping an allowed token, as in
-        // tiktoken's regex search over the disallowed set; the first in the text is named.
-        let first = self
-            .added
-            .iter()
-            .filter(|a| disallowed.contains(&a.content) && !allowed.contains(&a.content))
-            .filter_map(|a| {
-                text.find(a.content.as_str())
-                    .map(|at| (at, std::cmp::Reverse(a.content.len()), a))
-            })
-            .min_by_key(|x| (x.0, x.1));
+        let candidates: Vec<&str> = match disallowed {
+            SpecialSet::All => self
+                .added
+                .iter()
+                .map(|a| a.content.as_str())
+                .filter(|c| !allowed.contains(c))
+                .collect(),
+            SpecialSet::Some(set) => set
+                .iter()
+                .map(String::as_str)
+                .filter(|c| !c.is_empty())
+                .collect(),
+        };
+        let first = candidates
+            .into_iter()
+            .filter_map(|c| text.find(c).map(|at| (at, std::cmp::Reverse(c.len()), c)))
+            .min();
         match first {
-            Some((_, _, a)) => Err(Error::DisallowedSpecial(a.content.clone())),
+            Some((_, _, c)) => Err(Error::DisallowedSpecial(c.to_string())),
             None => Ok(()),
         }
     }

@@ -6,15 +6,16 @@
 
 mod progress;
 
+use numpy::{IntoPyArray, PyArray1};
 use progress::StderrProgress;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyIterator, PyString};
 use rustc_hash::FxHashSet;
 use std::path::PathBuf;
 use toksmith::bpe::TrainerConfig;
 use toksmith::counts::{Progress, WordCounter};
-use toksmith::formats::hf_json;
+use toksmith::formats::{hf_json, tiktoken};
 use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::SpecialSet;
 use toksmith::train::{count_files, train_from_counts, ModelType};
@@ -41,6 +42,24 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
     fn py(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| to_py(py, e))
     }
+}
+
+/// Python text as UTF-8; lone surrogates (which UTF-8 cannot hold) become
+/// U+FFFD, as tiktoken does.
+fn text_of(s: &Bound<'_, PyString>) -> PyResult<String> {
+    match s.to_cow() {
+        Ok(c) => Ok(c.into_owned()),
+        Err(_) => {
+            let fixed = s
+                .call_method1("encode", ("utf-16", "surrogatepass"))?
+                .call_method1("decode", ("utf-16", "replace"))?;
+            Ok(fixed.cast::<PyString>()?.to_cow()?.into_owned())
+        }
+    }
+}
+
+fn texts_of(v: Vec<Bound<'_, PyString>>) -> PyResult<Vec<String>> {
+    v.iter().map(text_of).collect()
 }
 
 /// `"all"` or an iterable of strings.
@@ -110,6 +129,58 @@ impl PyTokenizer {
         Ok(PyTokenizer { inner })
     }
 
+    /// Loads a tiktoken rank file (plain or gzip) with a pattern name or regex
+    /// and optional special tokens (`{token: id}`).
+    #[staticmethod]
+    #[pyo3(signature = (path, *, pattern, special_tokens=None))]
+    fn from_tiktoken(
+        py: Python<'_>,
+        path: PathBuf,
+        pattern: Option<String>,
+        special_tokens: Option<std::collections::HashMap<String, u32>>,
+    ) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                let ranks = tiktoken::read_file(&path)?;
+                from_ranks(
+                    &ranks,
+                    pattern.as_deref(),
+                    sorted_specials(special_tokens),
+                    &path.display().to_string(),
+                )
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Builds a tokenizer from tiktoken-style `{token bytes: rank}`.
+    #[staticmethod]
+    #[pyo3(signature = (ranks, *, pattern, special_tokens=None))]
+    fn from_ranks(
+        py: Python<'_>,
+        ranks: Vec<(Vec<u8>, u32)>,
+        pattern: Option<String>,
+        special_tokens: Option<std::collections::HashMap<String, u32>>,
+    ) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                from_ranks(
+                    &ranks,
+                    pattern.as_deref(),
+                    sorted_specials(special_tokens),
+                    "<ranks>",
+                )
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Writes the model vocabulary as a tiktoken rank file (byte-level models).
+    fn save_tiktoken(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| tiktoken::to_string(&self.inner).and_then(|s| write_atomic(&path, &s)))
+            .py(py)
+    }
+
     /// Parses a `tokenizer.json` document.
     #[staticmethod]
     fn from_str(py: Python<'_>, json: &str) -> PyResult<Self> {
@@ -142,21 +213,23 @@ impl PyTokenizer {
             .py(py)
     }
 
-    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
-        py.detach(|| self.inner.encode_ordinary(text)).py(py)
+    fn encode_ordinary(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
+        let text = text_of(text)?;
+        py.detach(|| self.inner.encode_ordinary(&text)).py(py)
     }
 
     #[pyo3(signature = (texts, *, num_threads=None, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
     fn encode_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'_, PyString>>,
         num_threads: Option<usize>,
         allowed_special: Option<&Bound<'_, PyAny>>,
         disallowed_special: Option<&Bound<'_, PyAny>>,
         add_special_tokens: bool,
     ) -> PyResult<Vec<Vec<u32>>> {
         let (a, d) = specials(allowed_special, disallowed_special)?;
+        let texts = texts_of(texts)?;
         py.detach(|| {
             self.inner.encode_batch(&texts, num_threads, |t, s| {
                 t.encode(s, &a, &d, add_special_tokens)
@@ -186,6 +259,95 @@ impl PyTokenizer {
     fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
         let b = py.detach(|| self.inner.decode_bytes(&ids)).py(py)?;
         Ok(PyBytes::new(py, &b))
+    }
+
+    /// `encode` into a numpy `uint32` array (the ids are not copied).
+    #[pyo3(signature = (text, *, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode_to_numpy<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'_, PyString>,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        let text = text_of(text)?;
+        let ids = py
+            .detach(|| self.inner.encode(&text, &a, &d, add_special_tokens))
+            .py(py)?;
+        Ok(ids.into_pyarray(py))
+    }
+
+    /// The id of the token whose bytes are exactly `data` (special tokens first).
+    fn encode_single_token(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<u32> {
+        let found = match std::str::from_utf8(&data).ok().and_then(|s| {
+            self.inner
+                .added_tokens()
+                .iter()
+                .find(|a| a.content == s)
+                .map(|a| a.id)
+        }) {
+            Some(id) => Some(id),
+            None => match self.inner.bpe().kind {
+                toksmith::bpe::BpeKind::ByteLevel => self
+                    .inner
+                    .bpe()
+                    .token_to_id(&toksmith::byte_level::encode_bytes(&data)),
+                _ => std::str::from_utf8(&data)
+                    .ok()
+                    .and_then(|s| self.inner.bpe().token_to_id(s)),
+            },
+        };
+        found.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(PyBytes::new(py, &data).unbind()))
+    }
+
+    /// The bytes of one token.
+    fn decode_single_token_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        token: u32,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let b = self.inner.decode_bytes(&[token]).py(py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// The bytes of every model token (special tokens excluded), sorted.
+    fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        let specials: FxHashSet<u32> = self.inner.added_tokens().iter().map(|a| a.id).collect();
+        let bpe = self.inner.bpe();
+        let mut v: Vec<&[u8]> = bpe
+            .vocab()
+            .filter(|(_, id)| !specials.contains(id))
+            .filter_map(|(_, id)| bpe.decoded(id))
+            .collect();
+        v.sort_unstable();
+        v.into_iter().map(|b| PyBytes::new(py, b)).collect()
+    }
+
+    /// Number of ids (tiktoken's name for `vocab_size`).
+    #[getter]
+    fn n_vocab(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    /// Id of `<|endoftext|>`, if the tokenizer has it.
+    #[getter]
+    fn eot_token(&self) -> Option<u32> {
+        self.inner
+            .added_tokens()
+            .iter()
+            .find(|a| a.content == "<|endoftext|>")
+            .map(|a| a.id)
+    }
+
+    /// The special tokens' strings.
+    #[getter]
+    fn special_tokens_set<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
+        PyFrozenSet::new(
+            py,
+            self.inner.added_tokens().iter().map(|a| a.content.as_str()),
+        )
     }
 
     fn token_to_id(&self, token: &str) -> Option<u32> {
@@ -410,6 +572,56 @@ fn train_iter(
     Ok(PyTokenizer { inner })
 }
 
+/// Special tokens in id order (a dict has no meaningful order here).
+fn sorted_specials(m: Option<std::collections::HashMap<String, u32>>) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = m.unwrap_or_default().into_iter().collect();
+    v.sort_by_key(|x| x.1);
+    v
+}
+
+fn from_ranks(
+    ranks: &[(Vec<u8>, u32)],
+    pattern: Option<&str>,
+    specials: Vec<(String, u32)>,
+    origin: &str,
+) -> Result<toksmith::Tokenizer, Error> {
+    let model = tiktoken::model_from_ranks(ranks, origin)?;
+    let pretok = Pretokenizer::new(pattern)?;
+    let added = specials
+        .into_iter()
+        .map(|(content, id)| toksmith::tokenizer::AddedToken {
+            content,
+            id,
+            special: true,
+        })
+        .collect();
+    toksmith::Tokenizer::new(
+        None,
+        pretok,
+        toksmith::tokenizer::Model::Bpe(model),
+        added,
+        None,
+    )
+}
+
+/// Splits `text` with a pattern: `engine="fast"` uses the hand-written scanner
+/// for known patterns, `engine="regex"` always uses fancy-regex (for tests).
+#[pyfunction]
+#[pyo3(signature = (text, pattern, *, engine="fast"))]
+fn split(py: Python<'_>, text: &str, pattern: Option<&str>, engine: &str) -> PyResult<Vec<String>> {
+    let p = Pretokenizer::new(pattern).py(py)?;
+    let mut out = Vec::new();
+    let res = match engine {
+        "fast" => p.for_each_piece(text, |s| out.push(s.to_string())),
+        "regex" => p.for_each_piece_regex(text, |s| out.push(s.to_string())),
+        other => Err(Error::invalid(format!(
+            "engine must be 'fast' or 'regex', not {other:?}"
+        ))),
+    };
+    res.py(py)?;
+    Ok(out)
+}
+
 /// The regex source of a named pattern (`gpt2`, `r50k`, `p50k`, `cl100k`, `o200k`).
 #[pyfunction]
 fn pattern_source(name: &str) -> Option<&'static str> {
@@ -422,6 +634,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(train_files, m)?)?;
     m.add_function(wrap_pyfunction!(train_iter, m)?)?;
     m.add_function(wrap_pyfunction!(pattern_source, m)?)?;
+    m.add_function(wrap_pyfunction!(split, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -60,6 +60,8 @@ pub struct BpeModel {
     dec_off: Vec<u32>,
     /// Id of the unknown token.
     unk_id: Option<u32>,
+    /// Byte-level with `ignore_merges`: decoded bytes to id, for whole-piece hits.
+    whole: FxHashMap<Box<[u8]>, u32>,
 }
 
 #[inline]
@@ -68,7 +70,7 @@ fn pack(a: u32, b: u32) -> u64 {
 }
 
 /// Pieces at most this long use the quadratic rank scan; longer ones the heap.
-const SMALL_PIECE: usize = 48;
+const SMALL_PIECE: usize = 32;
 
 impl BpeModel {
     /// Builds a model from an id-ordered vocabulary and `(left, right, result)` merges.
@@ -127,10 +129,79 @@ impl BpeModel {
         Self::build(kind, id_to_token, &triples, opts)
     }
 
+    /// Builds a byte-level model from tiktoken-style ranks: the id of a token is
+    /// its rank, and a pair's merge priority is the rank of the concatenated
+    /// bytes (so every split of a token into two tokens is a merge, at the same
+    /// priority, and ties go to the leftmost pair, as in tiktoken). A piece that
+    /// is itself a token is emitted whole.
+    pub fn from_ranks(ranks: &[(Vec<u8>, u32)]) -> Result<Self> {
+        let max = ranks.iter().map(|r| r.1 as usize + 1).max().unwrap_or(0);
+        let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
+        let mut by_bytes: FxHashMap<&[u8], u32> = FxHashMap::default();
+        for (bytes, rank) in ranks {
+            if bytes.is_empty() {
+                return Err(Error::invalid(format!("rank {rank}: empty token")));
+            }
+            if by_bytes.insert(bytes.as_slice(), *rank).is_some() {
+                return Err(Error::invalid(format!(
+                    "rank {rank}: token bytes appear twice"
+                )));
+            }
+            let slot = &mut id_to_token[*rank as usize];
+            if slot.is_some() {
+                return Err(Error::invalid(format!(
+                    "rank {rank} is given to two tokens"
+                )));
+            }
+            *slot = Some(byte_level::encode_bytes(bytes).into_boxed_str());
+        }
+        for b in 0..=255u8 {
+            if !by_bytes.contains_key(&[b][..]) {
+                return Err(Error::invalid(format!(
+                    "the ranks lack the single byte 0x{b:02X}"
+                )));
+            }
+        }
+        let mut merges = Vec::new();
+        let mut merge_ranks = Vec::new();
+        for (bytes, rank) in ranks {
+            for k in 1..bytes.len() {
+                if let (Some(&a), Some(&b)) = (by_bytes.get(&bytes[..k]), by_bytes.get(&bytes[k..]))
+                {
+                    merges.push((a, b, *rank));
+                    merge_ranks.push(*rank);
+                }
+            }
+        }
+        let opts = BpeOptions {
+            ignore_merges: true,
+            ..BpeOptions::default()
+        };
+        Self::build_ranked(
+            BpeKind::ByteLevel,
+            id_to_token,
+            &merges,
+            Some(&merge_ranks),
+            opts,
+        )
+    }
+
     fn build(
         kind: BpeKind,
         id_to_token: Vec<Option<Box<str>>>,
         merges: &[(u32, u32, u32)],
+        opts: BpeOptions,
+    ) -> Result<Self> {
+        Self::build_ranked(kind, id_to_token, merges, None, opts)
+    }
+
+    /// `ranks`: explicit merge priorities (tiktoken); by default the list index,
+    /// renumbered after dropping superseded duplicates.
+    fn build_ranked(
+        kind: BpeKind,
+        id_to_token: Vec<Option<Box<str>>>,
+        merges: &[(u32, u32, u32)],
+        ranks: Option<&[u32]>,
         opts: BpeOptions,
     ) -> Result<Self> {
         let mut token_to_id = FxHashMap::default();
@@ -142,13 +213,15 @@ impl BpeModel {
         }
         let n = id_to_token.len() as u32;
         let mut merge_map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
-        for (rank, &(a, b, r)) in merges.iter().enumerate() {
+        merge_map.reserve(merges.len());
+        for (i, &(a, b, r)) in merges.iter().enumerate() {
             if a >= n || b >= n || r >= n {
                 return Err(Error::invalid(format!(
-                    "merge {rank} refers to an id outside the vocabulary"
+                    "merge {i} refers to an id outside the vocabulary"
                 )));
             }
-            merge_map.insert(pack(a, b), (rank as u32, r));
+            let rank = ranks.map_or(i as u32, |rs| rs[i]);
+            merge_map.insert(pack(a, b), (rank, r));
         }
         // Keep each pair at its final rank only, in rank order (what HF saves).
         let mut ordered: Vec<(u32, u64)> = merge_map.iter().map(|(&p, &(r, _))| (r, p)).collect();
@@ -156,8 +229,10 @@ impl BpeModel {
         let mut final_merges = Vec::with_capacity(ordered.len());
         for (new_rank, &(_, p)) in ordered.iter().enumerate() {
             final_merges.push(((p >> 32) as u32, p as u32));
-            if let Some(e) = merge_map.get_mut(&p) {
-                e.0 = new_rank as u32;
+            if ranks.is_none() {
+                if let Some(e) = merge_map.get_mut(&p) {
+                    e.0 = new_rank as u32;
+                }
             }
         }
         let mut byte_ids = [u32::MAX; 256];
@@ -202,7 +277,18 @@ impl BpeModel {
             }
             dec_off.push(dec_buf.len() as u32);
         }
+        let mut whole = FxHashMap::default();
+        if kind == BpeKind::ByteLevel && opts.ignore_merges {
+            whole.reserve(id_to_token.len());
+            for (id, t) in id_to_token.iter().enumerate() {
+                if t.is_some() {
+                    let bytes = &dec_buf[dec_off[id] as usize..dec_off[id + 1] as usize];
+                    whole.insert(Box::from(bytes), id as u32);
+                }
+            }
+        }
         Ok(BpeModel {
+            whole,
             kind,
             opts,
             id_to_token,
@@ -277,8 +363,7 @@ impl BpeModel {
         match &self.kind {
             BpeKind::ByteLevel => {
                 if self.opts.ignore_merges {
-                    let mapped = byte_level::encode_bytes(piece.as_bytes());
-                    if let Some(&id) = self.token_to_id.get(mapped.as_str()) {
+                    if let Some(&id) = self.whole.get(piece.as_bytes()) {
                         out.push(id);
                         return;
                     }
@@ -385,16 +470,21 @@ impl BpeModel {
         }
     }
 
-    /// Quadratic in the worst case but with cached ranks: fastest on short pieces.
+    /// Quadratic in the worst case but with cached pair ranks in a stack array
+    /// (no allocation): fastest on short pieces.
     fn merge_small(&self, out: &mut Vec<u32>, start: usize) {
-        let mut ranks: Vec<(u32, u32)> = out[start..]
-            .windows(2)
-            .map(|w| self.rank(w[0], w[1]).unwrap_or((u32::MAX, 0)))
-            .collect();
-        loop {
+        const NONE: (u32, u32) = (u32::MAX, 0);
+        let mut ranks = [NONE; SMALL_PIECE];
+        let mut syms = [0u32; SMALL_PIECE];
+        let mut n = out.len() - start;
+        syms[..n].copy_from_slice(&out[start..]);
+        for i in 0..n - 1 {
+            ranks[i] = self.rank(syms[i], syms[i + 1]).unwrap_or(NONE);
+        }
+        while n > 1 {
             let mut best = u32::MAX;
             let mut at = 0;
-            for (i, r) in ranks.iter().enumerate() {
+            for (i, r) in ranks[..n - 1].iter().enumerate() {
                 if r.0 < best {
                     best = r.0;
                     at = i;
@@ -404,17 +494,19 @@ impl BpeModel {
                 break;
             }
             let new = ranks[at].1;
-            out[start + at] = new;
-            out.remove(start + at + 1);
-            ranks.remove(at);
-            let syms = &out[start..];
+            syms[at] = new;
+            syms.copy_within(at + 2..n, at + 1);
+            ranks.copy_within(at + 1..n - 1, at);
+            n -= 1;
             if at > 0 {
-                ranks[at - 1] = self.rank(syms[at - 1], new).unwrap_or((u32::MAX, 0));
+                ranks[at - 1] = self.rank(syms[at - 1], new).unwrap_or(NONE);
             }
-            if at < ranks.len() {
-                ranks[at] = self.rank(new, syms[at + 1]).unwrap_or((u32::MAX, 0));
+            if at + 1 < n {
+                ranks[at] = self.rank(new, syms[at + 1]).unwrap_or(NONE);
             }
         }
+        out.truncate(start);
+        out.extend_from_slice(&syms[..n]);
     }
 
     /// A heap of `(rank, position)` over a linked list: `O(n log n)` for long pieces.
@@ -503,8 +595,20 @@ mod tests {
         .unwrap()
     }
 
+    /// Lowest rank first, leftmost among equals, one merge at a time.
+    fn merge_naive(m: &BpeModel, syms: &mut Vec<u32>) {
+        loop {
+            let best = (0..syms.len().saturating_sub(1))
+                .filter_map(|i| m.rank(syms[i], syms[i + 1]).map(|(r, new)| (r, i, new)))
+                .min();
+            let Some((_, i, new)) = best else { break };
+            syms[i] = new;
+            syms.remove(i + 1);
+        }
+    }
+
     #[test]
-    fn small_and_large_paths_agree() {
+    fn small_and_large_paths_agree_with_naive_merging() {
         let m = toy(BpeKind::Char {
             unk_token: None,
             byte_fallback: false,
@@ -514,17 +618,21 @@ mod tests {
             "abc",
             "abcabc",
             "bcab",
+            &"abcbcab".repeat(18),
             &"abcbcab".repeat(40),
-            &"b".repeat(100),
+            &"b".repeat(300),
         ] {
-            let mut small = Vec::new();
-            m.char_symbols(text, &mut small);
-            let mut large = small.clone();
-            m.merge_small(&mut small, 0);
-            if large.len() > 1 {
-                m.merge_large(&mut large, 0);
+            let mut want = Vec::new();
+            m.char_symbols(text, &mut want);
+            let mut got = want.clone();
+            merge_naive(&m, &mut want);
+            if got.len() <= SMALL_PIECE {
+                let mut small = got.clone();
+                m.merge_small(&mut small, 0);
+                assert_eq!(small, want, "small {text}");
             }
-            assert_eq!(small, large, "{text}");
+            m.merge_large(&mut got, 0);
+            assert_eq!(got, want, "large {text}");
         }
         let mut out = Vec::new();
         m.encode_piece("abcab", &mut out);

@@ -1,0 +1,166 @@
+"""OpenAI's tiktoken encodings: ``get_encoding("cl100k_base")`` and friends.
+
+The rank file ``<name>.tiktoken`` is looked up, in order: at ``path=`` (a file,
+plain or gzip), in the cache directory (``$TOKSMITH_CACHE``, default
+``$XDG_CACHE_HOME/toksmith`` or ``~/.cache/toksmith``), and otherwise
+downloaded from OpenAI's published URL (``$TOKSMITH_TIKTOKEN_BASE_URL``
+overrides the base, e.g. for a mirror) into the cache. Every rank file is
+checked against the sha256 that tiktoken's ``openai_public.py`` gives.
+
+>>> import toksmith
+>>> enc = toksmith.get_encoding("cl100k_base")            # doctest: +SKIP
+>>> enc.decode(enc.encode("hello world"))                 # doctest: +SKIP
+'hello world'
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from ._core import Tokenizer
+from .errors import InvalidInputError, TokenizerIOError
+
+__all__ = ["get_encoding", "list_encoding_names", "ENCODINGS"]
+
+DEFAULT_BASE_URL = "https://openaipublic.blob.core.windows.net/encodings/"
+
+_ENDOFTEXT = "<|endoftext|>"
+_FIM_PREFIX = "<|fim_prefix|>"
+_FIM_MIDDLE = "<|fim_middle|>"
+_FIM_SUFFIX = "<|fim_suffix|>"
+_ENDOFPROMPT = "<|endofprompt|>"
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    """What defines one of tiktoken's encodings."""
+
+    file: str
+    sha256: str
+    pattern: str
+    special_tokens: dict[str, int] = field(default_factory=dict)
+    n_vocab: Optional[int] = None
+
+
+_R50K_SHA = "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"
+_P50K_SHA = "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"
+
+ENCODINGS: dict[str, EncodingSpec] = {
+    "r50k_base": EncodingSpec("r50k_base.tiktoken", _R50K_SHA, "r50k", {_ENDOFTEXT: 50256}, 50257),
+    "p50k_base": EncodingSpec("p50k_base.tiktoken", _P50K_SHA, "p50k", {_ENDOFTEXT: 50256}, 50281),
+    "p50k_edit": EncodingSpec(
+        "p50k_base.tiktoken",
+        _P50K_SHA,
+        "p50k",
+        {_ENDOFTEXT: 50256, _FIM_PREFIX: 50281, _FIM_MIDDLE: 50282, _FIM_SUFFIX: 50283},
+    ),
+    "cl100k_base": EncodingSpec(
+        "cl100k_base.tiktoken",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        "cl100k",
+        {_ENDOFTEXT: 100257, _FIM_PREFIX: 100258, _FIM_MIDDLE: 100259, _FIM_SUFFIX: 100260, _ENDOFPROMPT: 100276},
+    ),
+    "o200k_base": EncodingSpec(
+        "o200k_base.tiktoken",
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        "o200k",
+        {_ENDOFTEXT: 199999, _ENDOFPROMPT: 200018},
+    ),
+}
+_ALIASES = {"gpt2": "r50k_base"}
+
+
+def list_encoding_names() -> list[str]:
+    """The names :func:`get_encoding` accepts."""
+    return sorted(ENCODINGS) + sorted(_ALIASES)
+
+
+def cache_dir() -> Path:
+    """Where rank files are cached."""
+    env = os.environ.get("TOKSMITH_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "toksmith"
+
+
+def _read_plain(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise TokenizerIOError(f"{path}: {e.strerror or e}") from e
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise TokenizerIOError(f"{path}: bad gzip data: {e}") from e
+    return data
+
+
+def _check(data: bytes, spec: EncodingSpec, origin: str) -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec.sha256:
+        raise InvalidInputError(
+            f"{origin}: sha256 {digest} does not match the expected {spec.sha256} for {spec.file}"
+        )
+
+
+def _download(spec: EncodingSpec, dest: Path) -> None:
+    base = os.environ.get("TOKSMITH_TIKTOKEN_BASE_URL", DEFAULT_BASE_URL)
+    url = base.rstrip("/") + "/" + spec.file
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            data = r.read()
+    except OSError as e:
+        raise TokenizerIOError(
+            f"{spec.file} is not in {dest.parent} and downloading {url} failed: {e}"
+        ) from e
+    _check(data, spec, url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{spec.file}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def get_encoding(name: str, *, path: Union[str, "os.PathLike[str]", None] = None) -> Tokenizer:
+    """Load one of tiktoken's encodings, exactly as tiktoken defines it.
+
+    Args:
+        name: ``r50k_base`` (alias ``gpt2``), ``p50k_base``, ``p50k_edit``,
+            ``cl100k_base`` or ``o200k_base``.
+        path: the rank file to use (plain or gzip); by default the cache, then
+            a download.
+
+    Example:
+        >>> enc = get_encoding("o200k_base", path="o200k_base.tiktoken.gz")  # doctest: +SKIP
+        >>> enc.n_vocab                                                     # doctest: +SKIP
+        200019
+    """
+    key = _ALIASES.get(name, name)
+    spec = ENCODINGS.get(key)
+    if spec is None:
+        raise InvalidInputError(f"unknown encoding {name!r}; known: {', '.join(list_encoding_names())}")
+    if path is not None:
+        file = Path(os.fspath(path))
+    else:
+        file = cache_dir() / spec.file
+        if not file.is_file():
+            _download(spec, file)
+    _check(_read_plain(file), spec, str(file))
+    tok = Tokenizer.from_tiktoken(file, pattern=spec.pattern, special_tokens=spec.special_tokens)
+    if spec.n_vocab is not None and tok.n_vocab != spec.n_vocab:
+        raise InvalidInputError(f"{file}: {tok.n_vocab} tokens, expected {spec.n_vocab} for {name}")
+    return tok

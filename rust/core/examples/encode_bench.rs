@@ -1,0 +1,33 @@
+//! Times splitting and encoding a text file with a tiktoken rank file:
+//! `cargo run --release --example encode_bench -- RANKS PATTERN TEXT`.
+
+use std::time::Instant;
+use toksmith::formats::tiktoken;
+use toksmith::pretokenize::Pretokenizer;
+use toksmith::tokenizer::{Model, Tokenizer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let ranks = tiktoken::read_file(args[1].as_ref())?;
+    let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
+    let pretok = Pretokenizer::new(Some(&args[2]))?;
+    let text = std::fs::read_to_string(&args[3])?;
+    let tok = Tokenizer::new(None, pretok.clone(), Model::Bpe(model), vec![], None)?;
+    let mb = text.len() as f64 / 1e6;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut n = 0usize;
+        pretok.for_each_piece(&text, |_| n += 1)?;
+        let split = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let ids = tok.encode_ordinary(&text)?;
+        let full = t.elapsed().as_secs_f64();
+        println!(
+            "split {:.0} MB/s ({n} pieces), encode {:.1} MB/s ({} ids)",
+            mb / split,
+            mb / full,
+            ids.len()
+        );
+    }
+    Ok(())
+}

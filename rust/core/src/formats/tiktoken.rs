@@ -1,0 +1,117 @@
+//! tiktoken rank files: one `base64(token bytes) rank` line per token.
+//!
+//! Reading accepts plain and gzip-compressed files. Writing emits the model's
+//! tokens (not the special tokens, which tiktoken keeps apart) in rank order.
+
+use crate::bpe::{BpeKind, BpeModel};
+use crate::error::{Error, Result};
+use crate::tokenizer::Tokenizer;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads a rank file (gzip when it starts with the gzip magic bytes).
+pub fn read_file(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let data = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| Error::io(path, e))?;
+        out
+    } else {
+        raw
+    };
+    parse(&data, &path.display().to_string())
+}
+
+/// Parses rank-file contents; `origin` names the source in errors.
+pub fn parse(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
+    let bad = |line: usize, msg: &str| Error::Format {
+        origin: origin.to_string(),
+        message: format!("line {line}: {msg}"),
+    };
+    let mut out = Vec::new();
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let sp = line
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| bad(i + 1, "expected 'base64 rank'"))?;
+        let token = STANDARD
+            .decode(&line[..sp])
+            .map_err(|e| bad(i + 1, &format!("bad base64: {e}")))?;
+        let rank = std::str::from_utf8(&line[sp + 1..])
+            .ok()
+            .and_then(|r| r.trim().parse::<u32>().ok())
+            .ok_or_else(|| bad(i + 1, "rank is not a non-negative integer"))?;
+        out.push((token, rank));
+    }
+    if out.is_empty() {
+        return Err(Error::Format {
+            origin: origin.to_string(),
+            message: "no ranks in file".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Builds the model of a rank file.
+pub fn model_from_ranks(ranks: &[(Vec<u8>, u32)], origin: &str) -> Result<BpeModel> {
+    BpeModel::from_ranks(ranks).map_err(|e| Error::Format {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Serializes a byte-level tokenizer's model vocabulary as a rank file.
+pub fn to_string(tok: &Tokenizer) -> Result<String> {
+    let bpe = tok.bpe();
+    if bpe.kind != BpeKind::ByteLevel {
+        return Err(Error::invalid(
+            "only byte-level (bbpe) tokenizers can be saved as tiktoken rank files",
+        ));
+    }
+    let specials: rustc_hash::FxHashSet<u32> = tok.added_tokens().iter().map(|a| a.id).collect();
+    let mut out = String::with_capacity(bpe.len() * 12);
+    for (_, id) in bpe.vocab() {
+        if specials.contains(&id) {
+            continue;
+        }
+        let bytes = bpe.decoded(id).unwrap_or_default();
+        out.push_str(&STANDARD.encode(bytes));
+        out.push(' ');
+        out.push_str(&id.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_builds_concatenation_ranked_merges() {
+        let mut text = String::new();
+        for b in 0..=255u8 {
+            text.push_str(&format!("{} {b}\n", STANDARD.encode([b])));
+        }
+        text.push_str(&format!(
+            "{} 256\n{} 257\n",
+            STANDARD.encode(b"ab"),
+            STANDARD.encode(b"abc")
+        ));
+        let ranks = parse(text.as_bytes(), "t").unwrap();
+        let m = model_from_ranks(&ranks, "t").unwrap();
+        let mut out = Vec::new();
+        m.encode_piece("xabcabd", &mut out);
+        assert_eq!(out, vec![u32::from(b'x'), 257, 256, u32::from(b'd')]);
+        assert!(parse(b"!!! 1\n", "t").is_err());
+        assert!(model_from_ranks(&ranks[1..], "t").is_err()); // missing byte 0
+    }
+}
