@@ -20,7 +20,11 @@ subprocess, so that imports and memory do not interfere:
                result is reported too), and the first document that differs;
 * peak RSS     the larger of the two children's resident-set high-water mark
                (VmHWM, MiB), with the documents, the encoder and the batch's output
-               lists in memory;
+               lists in memory (Python lists of ids take about 36 bytes a token, so on
+               20 MB of text the output dominates);
+* RSS loaded   the single-thread child's RSS once the documents are read and the
+               encoder is built, before any encoding: the encoder's own footprint
+               plus a common base (interpreter, documents);
 * load s       the time to build the encoder from its rank file (in the JSON output).
 
 The timed calls include turning each library's result into a list of ids (HF's
@@ -112,7 +116,7 @@ import sys
 import time
 import unittest.mock
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from importlib.util import find_spec
@@ -196,9 +200,15 @@ def long_text(kind: str, chars: int) -> str:
     raise ValueError(f"unknown long text {kind!r}")
 
 
-def ids_digest(ids: Sequence[int]) -> bytes:
-    """A short digest of a list of token ids, to compare contenders' outputs across processes."""
-    return hashlib.blake2b(array("I", ids).tobytes(), digest_size=DIGEST_SIZE).digest()
+def digest_all(outputs: Iterable[Sequence[int]]) -> tuple[bytes, int]:
+    """The concatenated short digests of each document's ids (to compare contenders across processes),
+    and the total number of ids."""
+    digests = bytearray()
+    tokens = 0
+    for ids in outputs:
+        digests += hashlib.blake2b(array("I", ids).tobytes(), digest_size=DIGEST_SIZE).digest()
+        tokens += len(ids)
+    return bytes(digests), tokens
 
 
 # ---------------------------------------------------------------------------
@@ -343,6 +353,7 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
     with clock.phase("load"):
         encoder = CONTENDERS[name].load(job)
     rss_mb_loaded = proc_status_mb("VmRSS")
+    passes: list[tuple[float, float]] = []
     if job.phase == "single":
 
         def one_pass() -> None:
@@ -350,20 +361,22 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
                 encoder.single(doc)
 
         passes = [timed(one_pass)[:2] for _ in range(job.runs)]
-        outputs: Sequence[list[int]] = [encoder.single(doc) for doc in docs]
+        digests, tokens = digest_all(encoder.single(doc) for doc in docs)
     else:
-        passes = []
-        for _ in range(job.runs):
+        for run in range(job.runs):
             wall, cpu, outputs = timed(lambda: encoder.batch(docs, job.threads))
             passes.append((wall, cpu))
-    (out_dir / DIGEST_FILE).write_bytes(b"".join(ids_digest(ids) for ids in outputs))
+            if run == 0:
+                digests, tokens = digest_all(outputs)
+            del outputs  # so that two passes' outputs are never in memory together
+    (out_dir / DIGEST_FILE).write_bytes(digests)
     return {
         "phases": clock.seconds,
         "rss_mb_before": clock.rss_mb_before,
         "rss_mb_loaded": rss_mb_loaded,
         "docs": len(docs),
         "bytes": sum(len(d.encode("utf-8")) for d in docs),
-        "tokens": sum(len(ids) for ids in outputs),
+        "tokens": tokens,
         "wall_s": [w for w, _ in passes],
         "cpu_s_passes": [c for _, c in passes],
         **usage_facts(),
@@ -463,8 +476,8 @@ def sample_corpus(source: Path, sample_bytes: int, cache: Path) -> tuple[Path, s
     partial.write_bytes(sample)
     partial.replace(target)
     how = (
-        f"every {k}th 64 KiB block of {source.name} ({len(parts)} blocks of whole lines, from the first line start "
-        f"at or after each block offset), cut at a line end to at most {sample_bytes:,} bytes"
+        f"one 64 KiB block in every {k} of {source.name} ({len(parts)} blocks of whole lines, from the first line "
+        f"start at or after each block offset), cut at a line end to at most {sample_bytes:,} bytes"
     )
     return target, how
 
@@ -594,11 +607,13 @@ class Summary:
     batch_vs_tiktoken: float | None = None
     batch_cores: float | None = None
     single_cores: float | None = None
+    single_seconds: float = 0.0  # all timed passes
     parity: int | None = None
     batch_parity: int | None = None
     first_difference: int | None = None
     batch_differs_from_single: int | None = None
     peak_rss_mb: float | None = None
+    loaded_rss_mb: float | None = None
     load_s: float | None = None
     tokens: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
@@ -625,7 +640,9 @@ def summarize(corpus: Corpus, encoding: str, names: list[str], results: list[Pha
                 s.errors[r.phase] = r.error
         if single is not None and not single.error:
             s.single_mb_s, s.single_cores = single.mb_s, single.cores
+            s.single_seconds = sum(single.child["wall_s"])
             s.load_s, s.tokens = single.child["phases"]["load"], single.child["tokens"]
+            s.loaded_rss_mb = single.child["rss_mb_loaded"]
             s.parity, s.first_difference = matches(single.digests(), ref_digests)
         if batch is not None and not batch.error:
             s.batch_mb_s, s.batch_cores = batch.mb_s, batch.cores
@@ -643,6 +660,13 @@ def summarize(corpus: Corpus, encoding: str, names: list[str], results: list[Pha
     return summaries
 
 
+def parity_cell(s: Summary) -> str:
+    """n/N from the one-by-one ids, or from the batch ids when the one-by-one run failed."""
+    if s.parity is not None:
+        return f"{s.parity}/{s.docs}"
+    return "-" if s.batch_parity is None else f"{s.batch_parity}/{s.docs} (batch)"
+
+
 def print_throughput_table(corpus: Corpus, encoding: str, summaries: list[Summary], threads: int) -> None:
     """The markdown table of one corpus and encoding, then the failures and the parity notes."""
     print(f"\n### {corpus.name} x {encoding}: {corpus.facts['bytes']:,} bytes, {corpus.docs:,} documents\n")
@@ -655,6 +679,7 @@ def print_throughput_table(corpus: Corpus, encoding: str, summaries: list[Summar
         "batch cores",
         "parity",
         "peak RSS MB",
+        "RSS loaded MB",
     ]
 
     def failed_or(phase: str, s: Summary, cell: str) -> str:
@@ -668,17 +693,20 @@ def print_throughput_table(corpus: Corpus, encoding: str, summaries: list[Summar
             failed_or("batch", s, fmt(s.batch_mb_s, ".2f")),
             fmt(s.batch_vs_tiktoken, ".2f"),
             fmt(s.batch_cores, ".2f"),
-            "-" if s.parity is None else f"{s.parity}/{s.docs}",
+            parity_cell(s),
             fmt(s.peak_rss_mb, ".0f"),
+            fmt(s.loaded_rss_mb, ".0f"),
         ]
         for s in summaries
     ]
     print_markdown_table(header, rows)
+    if all(s.contender != REFERENCE or "single" in s.errors for s in summaries):
+        print(f"parity and ratios: no {REFERENCE} results to compare with")
     docs: list[str] | None = None
     for s in summaries:
         for phase, error in s.errors.items():
             print(f"{s.contender} {phase} failed: {error}")
-        if s.single_cores is not None and s.single_cores > 1.2:
+        if s.single_cores is not None and s.single_cores > 1.2 and s.single_seconds >= 1.0:
             print(f"{s.contender}: the single-thread passes used {s.single_cores:.2f} cores")
         if s.batch_differs_from_single:
             print(f"{s.contender}: batch ids differ from one-by-one ids in {s.batch_differs_from_single} documents")

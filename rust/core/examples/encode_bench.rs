@@ -12,6 +12,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
     let pretok = Pretokenizer::new(Some(&args[2]))?;
     let text = std::fs::read_to_string(&args[3])?;
+    let t = Instant::now();
+    println!(
+        "backtracking: {} (built in {:.2}s)",
+        model.uses_backtracking(),
+        t.elapsed().as_secs_f64()
+    );
     let tok = Tokenizer::new(None, pretok.clone(), Model::Bpe(model), vec![], None)?;
     let mb = text.len() as f64 / 1e6;
     for _ in 0..3 {

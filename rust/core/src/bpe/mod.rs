@@ -1,5 +1,6 @@
 //! Byte-pair encoding: the model ([`model`]) and its heap-based trainer ([`trainer`]).
 
+pub mod backtrack;
 pub mod model;
 pub mod trainer;
 

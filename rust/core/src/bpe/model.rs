@@ -6,6 +6,7 @@
 //! `(rank, result id)`; when a pair appears twice in a merge list the later rank
 //! wins, as in HF.
 
+use super::backtrack::Backtrack;
 use crate::byte_level;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
@@ -60,8 +61,13 @@ pub struct BpeModel {
     dec_off: Vec<u32>,
     /// Id of the unknown token.
     unk_id: Option<u32>,
-    /// Byte-level with `ignore_merges`: decoded bytes to id, for whole-piece hits.
+    /// Byte-level with `ignore_merges`: decoded bytes (over 15 bytes) to id, for whole-piece hits.
     whole: FxHashMap<Box<[u8]>, u32>,
+    /// The same for tokens of at most 15 bytes, keyed inline by [`short_key`].
+    whole_short: FxHashMap<u128, u32>,
+    /// Rank-ordered (tiktoken) models: the backtracking encoder, built on first
+    /// use; `None` inside when the vocabulary does not qualify.
+    backtrack: Option<std::sync::Arc<std::sync::OnceLock<Option<Backtrack>>>>,
 }
 
 #[inline]
@@ -71,6 +77,11 @@ fn pack(a: u32, b: u32) -> u64 {
 
 /// Pieces at most this long use the quadratic rank scan; longer ones the heap.
 const SMALL_PIECE: usize = 32;
+
+/// Rank-ordered models use the backtracking encoder from this piece length on
+/// (and for non-ASCII pieces from 4 bytes: multi-byte characters need many
+/// merges, where backtracking wins; short ASCII pieces merge faster in place).
+const BACKTRACK_FROM: usize = 16;
 
 impl BpeModel {
     /// Builds a model from an id-ordered vocabulary and `(left, right, result)` merges.
@@ -278,17 +289,26 @@ impl BpeModel {
             dec_off.push(dec_buf.len() as u32);
         }
         let mut whole = FxHashMap::default();
+        let mut whole_short = FxHashMap::default();
         if kind == BpeKind::ByteLevel && opts.ignore_merges {
-            whole.reserve(id_to_token.len());
+            whole_short.reserve(id_to_token.len());
             for (id, t) in id_to_token.iter().enumerate() {
                 if t.is_some() {
                     let bytes = &dec_buf[dec_off[id] as usize..dec_off[id + 1] as usize];
-                    whole.insert(Box::from(bytes), id as u32);
+                    match short_key(bytes) {
+                        Some(k) => whole_short.insert(k, id as u32),
+                        None => whole.insert(Box::from(bytes), id as u32),
+                    };
                 }
             }
         }
+        let dense = id_to_token.iter().all(Option::is_some);
+        let backtrack = (ranks.is_some() && kind == BpeKind::ByteLevel && dense)
+            .then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
         Ok(BpeModel {
+            backtrack,
             whole,
+            whole_short,
             kind,
             opts,
             id_to_token,
@@ -363,8 +383,20 @@ impl BpeModel {
         match &self.kind {
             BpeKind::ByteLevel => {
                 if self.opts.ignore_merges {
-                    if let Some(&id) = self.whole.get(piece.as_bytes()) {
+                    let b = piece.as_bytes();
+                    let hit = match short_key(b) {
+                        Some(k) => self.whole_short.get(&k),
+                        None => self.whole.get(b),
+                    };
+                    if let Some(&id) = hit {
                         out.push(id);
+                        return;
+                    }
+                }
+                let n = piece.len();
+                if n >= BACKTRACK_FROM || (n >= 4 && piece.as_bytes()[0] >= 0x80) {
+                    if let Some(bt) = self.backtracker() {
+                        bt.encode(piece.as_bytes(), out);
                         return;
                     }
                 }
@@ -386,6 +418,30 @@ impl BpeModel {
             }
         }
         self.apply_merges(out, start);
+    }
+
+    /// The backtracking encoder, built on first call (rank-ordered models only).
+    fn backtracker(&self) -> Option<&Backtrack> {
+        let cell = self.backtrack.as_ref()?;
+        cell.get_or_init(|| {
+            Backtrack::build(
+                self.id_to_token.len(),
+                |id| {
+                    &self.dec_buf
+                        [self.dec_off[id as usize] as usize..self.dec_off[id as usize + 1] as usize]
+                },
+                |b| match short_key(b) {
+                    Some(k) => self.whole_short.get(&k).copied(),
+                    None => self.whole.get(b).copied(),
+                },
+            )
+        })
+        .as_ref()
+    }
+
+    /// Whether the backtracking encoder is in use (for tests and benchmarks).
+    pub fn uses_backtracking(&self) -> bool {
+        self.backtracker().is_some()
     }
 
     /// HF `BPE::merge_word`: characters to initial symbols.
@@ -566,6 +622,18 @@ impl BpeModel {
             }
         }
     }
+}
+
+/// Up to 15 bytes packed with their length into one `u128` map key.
+#[inline]
+fn short_key(b: &[u8]) -> Option<u128> {
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
 }
 
 /// `<0xNN>` to the byte `NN`.
