@@ -7,6 +7,7 @@ result.json in its own directory; the parent collects them with `spawn_child`.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import hashlib
 import json
@@ -260,6 +261,21 @@ def print_markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -
     print("|" + "|".join(" --- " for _ in header) + "|")
     for cells in rows:
         print("| " + " | ".join(cells) + " |")
+
+
+def add_common_args(
+    parser: "argparse.ArgumentParser", *, contenders: Sequence[str], timeout: float, cache_help: str
+) -> None:
+    """The options every bench script shares: --timeout, --cache-dir, --json and the hidden --child."""
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=timeout,
+        help=f"seconds before a run is killed and reported failed; 0 for none (default {timeout:.0f})",
+    )
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help=f"{cache_help} (default {DEFAULT_CACHE})")
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    parser.add_argument("--child", choices=list(contenders), help=argparse.SUPPRESS)
 
 
 def parse_only(only: list[str] | None, choices: Sequence[str]) -> tuple[list[str], list[str]]:

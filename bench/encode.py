@@ -124,6 +124,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    add_common_args,
     CORPORA,
     DEFAULT_CACHE,
     RESULT_FILE,
@@ -786,20 +787,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="ENCODING=PATH",
         help="tokenizer.json for hf instead of the one toksmith saves (repeatable)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=1800.0,
-        help="seconds before a child is killed and reported failed; 0 for none (default 1800)",
+    add_common_args(
+        parser,
+        contenders=CONTENDERS,
+        timeout=1800.0,
+        cache_help="where corpora and rank files are unpacked and the children work",
     )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=DEFAULT_CACHE,
-        help=f"where corpora and rank files are unpacked and the children work (default {DEFAULT_CACHE})",
-    )
-    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    parser.add_argument("--child", choices=list(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--job", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.corpus = args.corpus or DEFAULT_CORPORA

@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    add_common_args,
     CORPORA,
     DEFAULT_CACHE,
     Stopwatch,
@@ -547,20 +548,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--slice-bytes", type=parse_size, help="train on the first N bytes of the corpus, cut at a line end (e.g. 5M)"
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=3600.0,
-        help="seconds before a run is killed and reported failed; 0 for none (default 3600)",
+    add_common_args(
+        parser, contenders=CONTENDERS, timeout=3600.0, cache_help="where the corpus is unpacked and the models are saved"
     )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=DEFAULT_CACHE,
-        help=f"where the corpus is unpacked and the models are saved (default {DEFAULT_CACHE})",
-    )
-    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    parser.add_argument("--child", choices=list(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.vocab_size = args.vocab_size or [32000]

@@ -112,16 +112,35 @@ impl<'a> WordCounter<'a> {
     pub fn add_lines(&mut self, block: &str) -> Result<()> {
         self.bytes_seen += block.len() as u64;
         let tasks = split_at_lines(block, TASK);
-        let (local, owned) = tasks
+        self.count_units(&tasks, true)
+    }
+
+    /// Counts documents (each string is one document, not split at lines).
+    pub fn add_docs<S: AsRef<str> + Sync>(&mut self, docs: &[S]) -> Result<()> {
+        self.bytes_seen += docs.iter().map(|d| d.as_ref().len() as u64).sum::<u64>();
+        let units: Vec<&str> = docs.iter().map(AsRef::as_ref).collect();
+        self.count_units(&units, false)
+    }
+
+    /// Counts `units` in parallel: each unit's lines (`lines`) or each unit
+    /// whole is one document.
+    fn count_units(&mut self, units: &[&str], lines: bool) -> Result<()> {
+        let (local, owned) = units
             .par_iter()
-            .map(|t| -> Result<(Local<'_>, Vec<String>)> {
-                let mut local = Local::default();
-                let mut owned = Vec::new();
-                for line in t.split_inclusive('\n') {
-                    self.count_doc(line, &mut local, &mut owned)?;
-                }
-                Ok((local, owned))
-            })
+            .fold(
+                || Ok((Local::default(), Vec::new())),
+                |acc: Result<(Local<'_>, Vec<String>)>, unit| {
+                    let (mut local, mut owned) = acc?;
+                    if lines {
+                        for line in unit.split_inclusive('\n') {
+                            self.count_doc(line, &mut local, &mut owned)?;
+                        }
+                    } else {
+                        self.count_doc(unit, &mut local, &mut owned)?;
+                    }
+                    Ok((local, owned))
+                },
+            )
             .try_reduce(
                 || (Local::default(), Vec::new()),
                 |a, b| {
@@ -139,32 +158,6 @@ impl<'a> WordCounter<'a> {
         for w in owned {
             *self.counts.entry(w.into_boxed_str()).or_default() += 1;
         }
-    }
-
-    /// Counts documents (each string is one document, not split at lines).
-    pub fn add_docs<S: AsRef<str> + Sync>(&mut self, docs: &[S]) -> Result<()> {
-        self.bytes_seen += docs.iter().map(|d| d.as_ref().len() as u64).sum::<u64>();
-        let (local, owned) = docs
-            .par_iter()
-            .fold(
-                || Ok((Local::default(), Vec::new())),
-                |acc: Result<(Local<'_>, Vec<String>)>, d| {
-                    let (mut local, mut owned) = acc?;
-                    self.count_doc(d.as_ref(), &mut local, &mut owned)?;
-                    Ok((local, owned))
-                },
-            )
-            .try_reduce(
-                || (Local::default(), Vec::new()),
-                |a, b| {
-                    let mut owned = a.1;
-                    owned.extend(b.1);
-                    Ok((merge_local(a.0, b.0), owned))
-                },
-            )?;
-        self.absorb(local);
-        self.absorb_owned(owned);
-        Ok(())
     }
 
     /// Streams one file through [`WordCounter::add_lines`] in blocks.

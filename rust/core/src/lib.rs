@@ -19,4 +19,20 @@ pub mod tokenizer;
 pub mod train;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// Runs `f` on a rayon pool of `threads` threads, or on the global pool (all
+/// cores) when `threads` is `None` or 0.
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T> + Send,
+) -> Result<T> {
+    match threads {
+        None | Some(0) => f(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?
+            .install(f),
+    }
+}
 pub use tokenizer::Tokenizer;

@@ -341,20 +341,12 @@ impl Tokenizer {
         num_threads: Option<usize>,
         f: impl Fn(&Self, &str) -> Result<Vec<u32>> + Sync,
     ) -> Result<Vec<Vec<u32>>> {
-        let run = || {
+        crate::with_threads(num_threads, || {
             texts
                 .par_iter()
                 .map(|t| f(self, t.as_ref()))
                 .collect::<Result<Vec<_>>>()
-        };
-        match num_threads {
-            None | Some(0) => run(),
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?
-                .install(run),
-        }
+        })
     }
 
     /// Concatenated bytes of the tokens; an unknown id is an error.

@@ -486,14 +486,7 @@ impl TrainArgs {
 
     /// Runs `f` on a pool of `num_threads` threads (the global pool when unset).
     fn with_pool<T: Send>(&self, f: impl FnOnce() -> Result<T, Error> + Send) -> Result<T, Error> {
-        match self.num_threads {
-            None | Some(0) => f(),
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| Error::invalid(format!("cannot start {n} threads: {e}")))?
-                .install(f),
-        }
+        toksmith::with_threads(self.num_threads, f)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Byte-pair encoding: the model ([`model`]) and its heap-based trainer ([`trainer`]).
 
 pub mod backtrack;
+mod cache;
 pub mod model;
 pub mod trainer;
 

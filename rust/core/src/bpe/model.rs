@@ -7,6 +7,7 @@
 //! wins, as in HF.
 
 use super::backtrack::Backtrack;
+use super::cache;
 use crate::byte_level;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
@@ -68,6 +69,8 @@ pub struct BpeModel {
     /// Rank-ordered (tiktoken) models: the backtracking encoder, built on first
     /// use; `None` inside when the vocabulary does not qualify.
     backtrack: Option<std::sync::Arc<std::sync::OnceLock<Option<Backtrack>>>>,
+    /// Identity of this model in the per-thread piece cache.
+    cache_owner: u64,
 }
 
 #[inline]
@@ -306,6 +309,7 @@ impl BpeModel {
         let backtrack = (ranks.is_some() && kind == BpeKind::ByteLevel && dense)
             .then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
         Ok(BpeModel {
+            cache_owner: super::cache::new_owner(),
             backtrack,
             whole,
             whole_short,
@@ -393,19 +397,16 @@ impl BpeModel {
                         return;
                     }
                 }
-                let n = piece.len();
-                if n >= BACKTRACK_FROM || (n >= 4 && piece.as_bytes()[0] >= 0x80) {
-                    if let Some(bt) = self.backtracker() {
-                        bt.encode(piece.as_bytes(), out);
-                        return;
-                    }
+                let b = piece.as_bytes();
+                let cacheable = b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80;
+                if cacheable && cache::get(self.cache_owner, b, out) {
+                    return;
                 }
-                out.extend(
-                    piece
-                        .bytes()
-                        .map(|b| self.byte_ids[b as usize])
-                        .filter(|&id| id != u32::MAX),
-                );
+                self.encode_bytes_uncached(b, out, start);
+                if cacheable {
+                    cache::put(self.cache_owner, b, &out[start..]);
+                }
+                return;
             }
             BpeKind::Char { .. } => {
                 if self.opts.ignore_merges {
@@ -417,6 +418,23 @@ impl BpeModel {
                 self.char_symbols(piece, out);
             }
         }
+        self.apply_merges(out, start);
+    }
+
+    /// Byte-level BPE of one piece that is not a token itself.
+    fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize) {
+        let n = b.len();
+        if n >= BACKTRACK_FROM || (n >= 4 && b[0] >= 0x80) {
+            if let Some(bt) = self.backtracker() {
+                bt.encode(b, out);
+                return;
+            }
+        }
+        out.extend(
+            b.iter()
+                .map(|&x| self.byte_ids[x as usize])
+                .filter(|&id| id != u32::MAX),
+        );
         self.apply_merges(out, start);
     }
 
