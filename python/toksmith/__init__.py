@@ -51,10 +51,14 @@ def _as_paths(inputs: object) -> Optional[list[str]]:
         paths = [os.fspath(x) for x in inputs]
         for x in paths:
             if not os.path.exists(x):
-                raise TokenizerIOError(
-                    f"{x[:80]!r}: no such file or directory (a list or tuple of str is read as paths; "
-                    "to train on in-memory texts pass an iterator, e.g. iter(texts))"
+                looks_like_text = any(c.isspace() for c in x)
+                hint = (
+                    " (a list or tuple of str is read as paths; to train on in-memory texts pass an "
+                    "iterator, e.g. iter(texts))"
+                    if looks_like_text
+                    else ""
                 )
+                raise TokenizerIOError(f"{x[:80]!r}: no such file or directory{hint}")
         return paths
     return None
 

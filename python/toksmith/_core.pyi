@@ -22,6 +22,19 @@ class Tokenizer:
     def from_file(path: Union[str, PathLike[str]]) -> Tokenizer:
         """Load a ``tokenizer.json`` (ours, or an HF file with a BPE model)."""
     @staticmethod
+    def from_tiktoken(
+        path: Union[str, PathLike[str]], *, pattern: Optional[str], special_tokens: Optional[Mapping[str, int]] = None
+    ) -> Tokenizer:
+        """Load a tiktoken rank file (plain or gzip); ``pattern`` is a name
+        (``r50k``/``gpt2``, ``p50k``, ``cl100k``, ``o200k``) or a regex."""
+    @staticmethod
+    def from_ranks(
+        ranks: Iterable[tuple[bytes, int]], *, pattern: Optional[str], special_tokens: Optional[Mapping[str, int]] = None
+    ) -> Tokenizer:
+        """Build a tokenizer from tiktoken-style ``(token bytes, rank)`` pairs."""
+    def save_tiktoken(self, path: Union[str, PathLike[str]]) -> None:
+        """Write the model vocabulary as a tiktoken rank file (byte-level models)."""
+    @staticmethod
     def from_str(json: str) -> Tokenizer:
         """Parse a ``tokenizer.json`` document."""
     def to_str(self) -> str:
@@ -53,6 +66,30 @@ class Tokenizer:
         """Encode many texts in parallel, with the GIL released."""
     def encode_ordinary_batch(self, texts: Iterable[str], *, num_threads: Optional[int] = None) -> list[list[int]]:
         """``encode_ordinary`` over many texts in parallel."""
+    def encode_to_numpy(
+        self,
+        text: str,
+        *,
+        allowed_special: _Special = ...,
+        disallowed_special: _Special = ...,
+        add_special_tokens: bool = True,
+    ) -> Any:
+        """``encode`` into a numpy ``uint32`` array, without copying the ids."""
+    def encode_single_token(self, data: bytes) -> int:
+        """The id of the token whose bytes are exactly ``data``; KeyError if none."""
+    def decode_single_token_bytes(self, token: int) -> bytes:
+        """The bytes of one token."""
+    def token_byte_values(self) -> list[bytes]:
+        """The bytes of every model token (special tokens excluded), sorted."""
+    @property
+    def n_vocab(self) -> int:
+        """tiktoken's name for ``vocab_size``."""
+    @property
+    def eot_token(self) -> Optional[int]:
+        """The id of ``<|endoftext|>``, if the tokenizer has it."""
+    @property
+    def special_tokens_set(self) -> frozenset[str]:
+        """The special tokens' strings."""
     def decode(self, ids: Iterable[int]) -> str:
         """Decode ids; invalid UTF-8 becomes U+FFFD. Unknown id: UnknownTokenError (a KeyError)."""
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
@@ -85,3 +122,5 @@ class Tokenizer:
 def train_files(paths: list[str], args: Mapping[str, Any]) -> Tokenizer: ...
 def train_iter(texts: Iterator[str], args: Mapping[str, Any]) -> Tokenizer: ...
 def pattern_source(name: str) -> Optional[str]: ...
+def split(text: str, pattern: Optional[str], *, engine: Literal["fast", "regex"] = "fast") -> list[str]:
+    """Pre-tokenize ``text``: the fast scanner for known patterns, or the regex engine."""
