@@ -10,17 +10,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Sequence
 from typing import Optional, Union
 
 from . import _core
-from ._core import Tokenizer
+from ._core import Tokenizer, WordCounts
 from .encodings import get_encoding, list_encoding_names
 from .errors import InvalidInputError, TokenizerError, TokenizerIOError, UnknownTokenError
 
 __all__ = [
     "Tokenizer",
+    "WordCounts",
     "train",
+    "count",
     "get_encoding",
     "list_encoding_names",
     "TokenizerError",
@@ -63,12 +66,73 @@ def _as_paths(inputs: object) -> Optional[list[str]]:
     return None
 
 
-def train(
+class _Unset:
+    def __repr__(self) -> str:
+        return '"o200k"'
+
+
+_DEFAULT_PATTERN = _Unset()
+
+
+def _pattern_source(pattern: Optional[str]) -> Optional[str]:
+    return None if pattern is None else (_core.pattern_source(pattern) or pattern)
+
+
+def count(
     inputs: Inputs,
+    *,
+    pattern: Optional[str] = "o200k",
+    max_words: Optional[int] = None,
+    show_progress: bool = True,
+    num_threads: Optional[int] = None,
+) -> WordCounts:
+    """Count the pre-tokens of a corpus: the first half of training, as an artifact.
+
+    ``inputs`` is as for :func:`train` (files may be gzip, xz or zstd). The
+    result can be saved, loaded and added (``a + b``, ``WordCounts.merge``), so
+    counting can be split across processes or machines; ``train(counts)``
+    gives exactly what training on the raw text gives. With ``max_words``, at
+    most that many distinct words are kept (the rarest are dropped, and the
+    dropped mass is reported on stderr and in ``dropped_words`` /
+    ``dropped_count``).
+
+    Example:
+        >>> c = count(iter(["a b a\n"]), pattern="gpt2", show_progress=False)
+        >>> c.most_common(2)
+        [('a', 2), (' a', 1)]
+    """
+    args = {
+        "pattern": pattern,
+        "max_words": None if max_words is None else _non_negative("max_words", max_words),
+        "show_progress": bool(show_progress),
+        "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
+    }
+    paths = _as_paths(inputs)
+    if paths is not None:
+        counts = _core.count_files(paths, args)
+    else:
+        try:
+            it = iter(inputs)  # type: ignore[arg-type]
+        except TypeError:
+            raise InvalidInputError(
+                f"inputs must be a path, a list of paths or an iterable of str, not {type(inputs).__name__}"
+            ) from None
+        counts = _core.count_iter(it, args)
+    if counts.dropped_words:
+        kept, dropped = counts.total, counts.dropped_count
+        sys.stderr.write(
+            f"toksmith: max_words={max_words}: dropped {counts.dropped_words} distinct words carrying "
+            f"{dropped} of {kept + dropped} occurrences ({100.0 * dropped / max(1, kept + dropped):.2f}%)\n"
+        )
+    return counts
+
+
+def train(
+    inputs: Union[Inputs, WordCounts],
     *,
     model: str = "bbpe",
     vocab_size: int = 32000,
-    pattern: Optional[str] = "o200k",
+    pattern: Union[Optional[str], _Unset] = _DEFAULT_PATTERN,
     special_tokens: Iterable[str] = (),
     min_frequency: int = 2,
     show_progress: bool = True,
@@ -77,21 +141,24 @@ def train(
     max_token_length: Optional[int] = None,
     unk_token: Optional[str] = None,
     byte_fallback: bool = False,
+    max_words: Optional[int] = None,
     num_threads: Optional[int] = None,
 ) -> Tokenizer:
     """Train a BPE tokenizer and return it.
 
     Args:
-        inputs: a path (file or directory, walked for text files), a list or
-            tuple of paths, or any other iterable of ``str`` (consumed as a
-            stream, in batches). Each line of a file is one document; each
-            string of an iterable is one document.
+        inputs: a path (file or directory, walked for text files; gzip, xz and
+            zstd files are read directly), a list or tuple of paths, any other
+            iterable of ``str`` (consumed as a stream, in batches), or a
+            :class:`WordCounts` from :func:`count`. Each line of a file is one
+            document; each string of an iterable is one document.
         model: ``"bbpe"`` (byte-level, GPT-2 style, nothing is ever unknown) or
             ``"bpe"`` (character-level, with ``unk_token``/``byte_fallback``).
         vocab_size: target size, special tokens included.
         pattern: pre-tokenizer: ``"gpt2"`` (= ``"r50k"``, ``"p50k"``),
-            ``"cl100k"``, ``"o200k"``, any regex (fancy-regex syntax), or None
-            (each document is one word).
+            ``"cl100k"``, ``"o200k"`` (the default), any regex (fancy-regex
+            syntax), or None (each document is one word). With counts, the
+            counts' pattern is used, and a different ``pattern`` is an error.
         special_tokens: tokens given the first ids, in order.
         min_frequency: pairs seen fewer times are not merged.
         show_progress: draw a progress bar on stderr (when it is a terminal).
@@ -101,13 +168,14 @@ def train(
         unk_token: unknown token for ``bpe`` (added to the special tokens).
         byte_fallback: add ``<0x00>``..``<0xFF>`` tokens and use them for
             unknown characters (``bpe`` only).
+        max_words: memory budget for counting (see :func:`count`).
         num_threads: threads to use (all cores when None).
 
     With ``model="bbpe", pattern="gpt2"`` the vocabulary and the ordered merges
     equal HF ``tokenizers`` BpeTrainer's with a ``ByteLevel`` pre-tokenizer.
 
     Example:
-        >>> tok = train(iter(["low lower lowest\\n"] * 20), vocab_size=262,
+        >>> tok = train(iter(["low lower lowest\n"] * 20), vocab_size=262,
         ...             pattern="gpt2", min_frequency=1, show_progress=False)
         >>> tok.merges[0]
         ('l', 'o')
@@ -116,7 +184,7 @@ def train(
         raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
     args = {
         "model": model,
-        "pattern": pattern,
+        "pattern": None,
         "vocab_size": _non_negative("vocab_size", vocab_size),
         "min_frequency": _non_negative("min_frequency", min_frequency),
         "special_tokens": list(special_tokens),
@@ -128,16 +196,18 @@ def train(
         "show_progress": bool(show_progress),
         "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
     }
-    paths = _as_paths(inputs)
-    if paths is not None:
-        return _core.train_files(paths, args)
-    try:
-        it = iter(inputs)  # type: ignore[arg-type]
-    except TypeError:
-        raise InvalidInputError(
-            f"inputs must be a path, a list of paths or an iterable of str, not {type(inputs).__name__}"
-        ) from None
-    return _core.train_iter(it, args)
+    if isinstance(inputs, WordCounts):
+        if not isinstance(pattern, _Unset) and _pattern_source(pattern) != inputs.pattern:
+            raise InvalidInputError(
+                f"pattern={pattern!r} conflicts with the pattern the counts were made with "
+                f"({inputs.pattern_name or inputs.pattern!r}); omit pattern= to use the counts' own"
+            )
+        counts = inputs
+    else:
+        chosen = "o200k" if isinstance(pattern, _Unset) else pattern
+        counts = count(inputs, pattern=chosen, max_words=max_words, show_progress=show_progress,
+                       num_threads=num_threads)
+    return _core.train_counts(counts, args)
 
 
 def _non_negative(name: str, value: int) -> int:

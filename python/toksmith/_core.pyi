@@ -119,8 +119,49 @@ class Tokenizer:
     def special_tokens(self) -> dict[str, int]:
         """Special (added) tokens and their ids."""
 
-def train_files(paths: list[str], args: Mapping[str, Any]) -> Tokenizer: ...
-def train_iter(texts: Iterator[str], args: Mapping[str, Any]) -> Tokenizer: ...
+class WordCounts:
+    """Pre-token counts (see ``toksmith.count``). Immutable; ``a + b`` merges.
+
+    >>> import toksmith
+    >>> c = toksmith.count(iter(["a b\\n"]), pattern="gpt2", show_progress=False)
+    >>> len(c), c.total
+    (3, 3)
+    """
+
+    @staticmethod
+    def load(path: Union[str, PathLike[str]]) -> WordCounts:
+        """Read counts saved with ``save``."""
+    def save(self, path: Union[str, PathLike[str]]) -> None:
+        """Write the counts (zstd-compressed; temporary file, then rename)."""
+    @staticmethod
+    def merge(counts: Iterable[WordCounts]) -> WordCounts:
+        """Sum several counts made with the same pattern (ValueError otherwise)."""
+    def __add__(self, other: WordCounts) -> WordCounts: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    @property
+    def total(self) -> int:
+        """Total occurrences counted."""
+    @property
+    def pattern(self) -> Optional[str]:
+        """The pre-tokenizer regex the counts were made with (None: no split)."""
+    @property
+    def pattern_name(self) -> Optional[str]:
+        """``gpt2``, ``cl100k`` or ``o200k`` when the pattern is a known one."""
+    @property
+    def dropped_words(self) -> int:
+        """Distinct words dropped by a ``max_words`` budget."""
+    @property
+    def dropped_count(self) -> int:
+        """Occurrences carried by the dropped words."""
+    def most_common(self, n: Optional[int] = None) -> list[tuple[str, int]]:
+        """``(word, count)`` pairs, most frequent first; all when ``n`` is None."""
+    def to_dict(self) -> dict[str, int]:
+        """The counts as a dict."""
+
+def count_files(paths: list[str], args: Mapping[str, Any]) -> WordCounts: ...
+def count_iter(texts: Iterator[str], args: Mapping[str, Any]) -> WordCounts: ...
+def train_counts(counts: WordCounts, args: Mapping[str, Any]) -> Tokenizer: ...
 def pattern_source(name: str) -> Optional[str]: ...
 def split(text: str, pattern: Optional[str], *, engine: Literal["fast", "regex"] = "fast") -> list[str]:
     """Pre-tokenize ``text``: the fast scanner for known patterns, or the regex engine."""

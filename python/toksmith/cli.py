@@ -5,6 +5,7 @@ Errors print one line, ``tok: error: ...``, on stderr and exit with code 2.
 Examples::
 
     tok train data/sample.txt --vocab-size 8000 -o tokenizer.json
+    tok count part1.txt.gz -o a.counts && tok train --counts a.counts -o tokenizer.json
     tok encode -t tokenizer.json "Hello world"
     tok encode --encoding cl100k_base "Hello world"
     tok decode -t tokenizer.json 15496 995
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn, Optional
 
-from . import Tokenizer, get_encoding, train
+from . import Tokenizer, WordCounts, count, get_encoding, train
 from .errors import TokenizerError
 
 
@@ -37,23 +38,45 @@ def _stdin_lines() -> Iterator[str]:
     yield from sys.stdin
 
 
+def _inputs(files: list[str]) -> object:
+    if files == ["-"]:
+        return _stdin_lines()
+    if "-" in files:
+        _fail("'-' (stdin) cannot be mixed with file names")
+    if not files:
+        _fail("no input files (give FILE... or '-' for stdin)")
+    return list(files)
+
+
+def _pattern(a: argparse.Namespace) -> Optional[str]:
+    return None if a.pattern.lower() == "none" else a.pattern
+
+
+def _cmd_count(a: argparse.Namespace) -> None:
+    counts = count(_inputs(a.files), pattern=_pattern(a), max_words=a.max_words,  # type: ignore[arg-type]
+                   show_progress=not a.no_progress, num_threads=a.threads)
+    counts.save(a.output)
+    sys.stderr.write(f"tok: wrote {a.output} ({len(counts)} distinct words, {counts.total} occurrences)\n")
+
+
 def _cmd_train(a: argparse.Namespace) -> None:
-    pattern: Optional[str] = None if a.pattern.lower() == "none" else a.pattern
     common = dict(
         model=a.model,
         vocab_size=a.vocab_size,
-        pattern=pattern,
         special_tokens=a.special_token or (),
         min_frequency=a.min_frequency,
         show_progress=not a.no_progress,
         num_threads=a.threads,
     )
-    if a.files == ["-"]:
-        tok = train(_stdin_lines(), **common)  # type: ignore[arg-type]
-    elif "-" in a.files:
-        _fail("'-' (stdin) cannot be mixed with file names")
+    if a.counts is not None:
+        if a.files:
+            _fail("give either --counts or input files, not both")
+        if a.pattern_given:
+            tok = train(WordCounts.load(a.counts), pattern=_pattern(a), **common)  # type: ignore[arg-type]
+        else:
+            tok = train(WordCounts.load(a.counts), **common)  # type: ignore[arg-type]
     else:
-        tok = train(list(a.files), **common)  # type: ignore[arg-type]
+        tok = train(_inputs(a.files), pattern=_pattern(a), max_words=a.max_words, **common)  # type: ignore[arg-type]
     tok.save(a.output)
     sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
 
@@ -102,16 +125,25 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tok", description="Train and run BPE tokenizers.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train a tokenizer on text files")
-    t.add_argument("files", nargs="+", help="text files or directories; '-' reads stdin")
+    def inputs_and_counting(p: argparse.ArgumentParser, files_help: str) -> None:
+        p.add_argument("files", nargs="*", help=files_help)
+        p.add_argument("--pattern", default=None, help="gpt2, r50k, p50k, cl100k, o200k (default), a regex, or none")
+        p.add_argument("--max-words", type=int, default=None, help="keep at most N distinct words while counting")
+        p.add_argument("--threads", type=int, default=None)
+        p.add_argument("--no-progress", action="store_true")
+        p.add_argument("-o", "--output", required=True)
+
+    c = sub.add_parser("count", help="count pre-tokens into a counts file (for tok train --counts)")
+    inputs_and_counting(c, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
+    c.set_defaults(func=_cmd_count)
+
+    t = sub.add_parser("train", help="train a tokenizer on text files or a counts file")
+    inputs_and_counting(t, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
+    t.add_argument("--counts", help="train on a counts file from tok count instead of text")
     t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe"])
     t.add_argument("--vocab-size", type=int, default=32000)
-    t.add_argument("--pattern", default="o200k", help="gpt2, r50k, p50k, cl100k, o200k, a regex, or none")
     t.add_argument("--min-frequency", type=int, default=2)
     t.add_argument("--special-token", action="append", help="repeat for several")
-    t.add_argument("--threads", type=int, default=None)
-    t.add_argument("--no-progress", action="store_true")
-    t.add_argument("-o", "--output", required=True)
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("encode", help="print the ids of TEXT (or stdin)")
@@ -136,6 +168,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``tok`` with ``argv`` (default: the process arguments); return the exit code."""
     args = _parser().parse_args(argv)
+    if hasattr(args, "pattern"):
+        args.pattern_given = args.pattern is not None
+        if args.pattern is None:
+            args.pattern = "o200k"
     try:
         args.func(args)
     except (TokenizerError, OSError, ValueError) as e:

@@ -1,7 +1,7 @@
 //! Training entry point: inputs → counts → model → [`Tokenizer`].
 
 use crate::bpe::{self, TrainerConfig};
-use crate::counts::{collect_files, Progress, WordCounter, WordCounts};
+use crate::counts::{collect_files, Counts, Progress, WordCounter, WordCounts};
 use crate::error::{Error, Result};
 use crate::pretokenize::Pretokenizer;
 use crate::tokenizer::{AddedToken, Model, Tokenizer};
@@ -29,18 +29,20 @@ impl std::str::FromStr for ModelType {
     }
 }
 
-/// Counts the pre-tokens of files (directories walked), line by line.
+/// Counts the pre-tokens of files (directories walked; gzip, xz and zstd
+/// decompressed), line by line, within an optional `max_words` budget.
 pub fn count_files(
     paths: &[PathBuf],
     pretok: &Pretokenizer,
+    max_words: Option<usize>,
     progress: Option<&dyn Progress>,
-) -> Result<WordCounts> {
+) -> Result<Counts> {
     let files = collect_files(paths)?;
     let total: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
-    let mut counter = WordCounter::new(pretok, None);
+    let mut counter = WordCounter::new(pretok, None).with_max_words(max_words);
     for f in &files {
         counter.add_file(f, progress, total)?;
     }

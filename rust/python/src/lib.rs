@@ -14,7 +14,7 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyIterator, PyString};
 use rustc_hash::FxHashSet;
 use std::path::PathBuf;
 use toksmith::bpe::TrainerConfig;
-use toksmith::counts::{Progress, WordCounter};
+use toksmith::counts::{Counts, Progress, WordCounter};
 use toksmith::formats::{hf_json, tiktoken};
 use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::SpecialSet;
@@ -490,39 +490,164 @@ impl TrainArgs {
     }
 }
 
-/// Trains on files and directories (each line one document).
-#[pyfunction]
-fn train_files(py: Python<'_>, paths: Vec<PathBuf>, args: TrainArgs) -> PyResult<PyTokenizer> {
-    let (model, pretok, cfg) = args.config().py(py)?;
-    let progress = args.progress();
-    let p = progress.as_ref().map(|p| p as &dyn Progress);
-    let inner = py
-        .detach(|| {
-            args.with_pool(|| {
-                let counts = count_files(&paths, &pretok, p)?;
-                if counts.is_empty() {
-                    return Err(Error::invalid("empty corpus: the input files hold no text"));
-                }
-                train_from_counts(&counts, pretok.clone(), model, cfg, p)
-            })
-        })
-        .py(py)?;
-    Ok(PyTokenizer { inner })
+/// Pre-token counts (see `toksmith.count`): immutable; `a + b` merges.
+#[pyclass(frozen, module = "toksmith._core", name = "WordCounts")]
+struct PyWordCounts {
+    inner: Counts,
 }
 
-/// Trains on an iterator of strings (each string one document), consumed in batches.
-#[pyfunction]
-fn train_iter(
-    py: Python<'_>,
-    texts: &Bound<'_, PyIterator>,
-    args: TrainArgs,
-) -> PyResult<PyTokenizer> {
-    const BATCH_BYTES: usize = 8 << 20;
-    const BATCH_DOCS: usize = 100_000;
-    let (model, pretok, cfg) = args.config().py(py)?;
+#[pymethods]
+impl PyWordCounts {
+    /// Reads counts saved with `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| Counts::load(&path)).py(py)?;
+        Ok(PyWordCounts { inner })
+    }
+
+    /// Writes the counts (zstd-compressed; temporary file, then rename).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path)).py(py)
+    }
+
+    /// Sums several counts made with the same pattern.
+    #[staticmethod]
+    fn merge(py: Python<'_>, counts: Vec<PyRef<'_, PyWordCounts>>) -> PyResult<Self> {
+        let mut it = counts.iter();
+        let Some(first) = it.next() else {
+            return Err(to_py(
+                py,
+                Error::invalid("merge needs at least one WordCounts"),
+            ));
+        };
+        let mut acc = first.inner.clone();
+        for c in it {
+            acc = acc.merge(c.inner.clone()).py(py)?;
+        }
+        Ok(PyWordCounts { inner: acc })
+    }
+
+    fn __add__(&self, py: Python<'_>, other: PyRef<'_, PyWordCounts>) -> PyResult<Self> {
+        let inner = self.inner.clone().merge(other.inner.clone()).py(py)?;
+        Ok(PyWordCounts { inner })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.words.len()
+    }
+
+    fn __eq__(&self, other: PyRef<'_, PyWordCounts>) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "WordCounts(words={}, total={}, pattern={:?}, dropped_words={})",
+            self.inner.words.len(),
+            self.inner.total(),
+            self.pattern_name().or(self.inner.pattern.as_deref()),
+            self.inner.dropped_words
+        )
+    }
+
+    /// Total occurrences counted.
+    #[getter]
+    fn total(&self) -> u64 {
+        self.inner.total()
+    }
+
+    /// The pre-tokenizer regex the counts were made with (None: no split).
+    #[getter]
+    fn pattern(&self) -> Option<&str> {
+        self.inner.pattern.as_deref()
+    }
+
+    /// `gpt2`, `cl100k` or `o200k` when the pattern is a known one.
+    #[getter]
+    fn pattern_name(&self) -> Option<&'static str> {
+        self.inner
+            .pattern
+            .as_deref()
+            .and_then(toksmith::pretokenize::name_of_source)
+    }
+
+    /// Distinct words dropped by a `max_words` budget.
+    #[getter]
+    fn dropped_words(&self) -> u64 {
+        self.inner.dropped_words
+    }
+
+    /// Occurrences carried by the dropped words.
+    #[getter]
+    fn dropped_count(&self) -> u64 {
+        self.inner.dropped_count
+    }
+
+    /// `(word, count)` pairs, most frequent first (ties by word); all when `n` is None.
+    #[pyo3(signature = (n=None))]
+    fn most_common(&self, n: Option<usize>) -> Vec<(String, u64)> {
+        let mut v: Vec<(&str, u64)> = self
+            .inner
+            .words
+            .iter()
+            .map(|(w, &c)| (w.as_ref(), c))
+            .collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        v.into_iter()
+            .take(n.unwrap_or(usize::MAX))
+            .map(|(w, c)| (w.to_string(), c))
+            .collect()
+    }
+
+    /// The counts as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (w, c) in &self.inner.words {
+            d.set_item(w.as_ref(), c)?;
+        }
+        Ok(d)
+    }
+}
+
+/// Options of counting.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CountArgs {
+    pattern: Option<String>,
+    max_words: Option<usize>,
+    show_progress: bool,
+    num_threads: Option<usize>,
+}
+
+impl CountArgs {
+    fn progress(&self) -> Option<StderrProgress> {
+        self.show_progress.then(StderrProgress::new).flatten()
+    }
+}
+
+fn count_files_inner(py: Python<'_>, paths: &[PathBuf], args: &CountArgs) -> PyResult<Counts> {
+    let pretok = Pretokenizer::new(args.pattern.as_deref()).py(py)?;
     let progress = args.progress();
     let p = progress.as_ref().map(|p| p as &dyn Progress);
-    let mut counter = WordCounter::new(&pretok, None);
+    py.detach(|| {
+        toksmith::with_threads(args.num_threads, || {
+            count_files(paths, &pretok, args.max_words, p)
+        })
+    })
+    .py(py)
+}
+
+fn count_iter_inner(
+    py: Python<'_>,
+    texts: &Bound<'_, PyIterator>,
+    args: &CountArgs,
+) -> PyResult<Counts> {
+    const BATCH_BYTES: usize = 8 << 20;
+    const BATCH_DOCS: usize = 100_000;
+    let pretok = Pretokenizer::new(args.pattern.as_deref()).py(py)?;
+    let progress = args.progress();
+    let p = progress.as_ref().map(|p| p as &dyn Progress);
+    let mut counter = WordCounter::new(&pretok, None).with_max_words(args.max_words);
     let mut batch: Vec<String> = Vec::new();
     let mut bytes = 0usize;
     let mut it = texts.clone();
@@ -530,16 +655,24 @@ fn train_iter(
         let next = it.next();
         let done = next.is_none();
         if let Some(item) = next {
-            let s: String = item?.extract().map_err(|_| {
-                to_py(py, Error::invalid("training inputs must be strings (or paths given as str/PathLike, or a list of them)"))
+            let item = item?;
+            let s = item.cast::<PyString>().map_err(|_| {
+                to_py(
+                    py,
+                    Error::invalid(format!(
+                        "training inputs must be strings, got {} (paths go in a str/PathLike or a list of them)",
+                        item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    )),
+                )
             })?;
+            let s = text_of(s)?;
             bytes += s.len();
             batch.push(s);
         }
         if (done && !batch.is_empty()) || bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCS {
             let b = std::mem::take(&mut batch);
             bytes = 0;
-            py.detach(|| args.with_pool(|| counter.add_docs(&b)))
+            py.detach(|| toksmith::with_threads(args.num_threads, || counter.add_docs(&b)))
                 .py(py)?;
             if let Some(p) = p {
                 p.update("count", counter.bytes_seen(), 0);
@@ -552,15 +685,49 @@ fn train_iter(
     if let Some(p) = p {
         p.finish("count");
     }
-    let counts = counter.into_counts();
-    if counts.is_empty() {
+    Ok(counter.into_counts())
+}
+
+/// Counts files and directories (each line one document).
+#[pyfunction(name = "count_files")]
+fn count_files_py(py: Python<'_>, paths: Vec<PathBuf>, args: CountArgs) -> PyResult<PyWordCounts> {
+    Ok(PyWordCounts {
+        inner: count_files_inner(py, &paths, &args)?,
+    })
+}
+
+/// Counts an iterator of strings (each string one document), in batches.
+#[pyfunction]
+fn count_iter(
+    py: Python<'_>,
+    texts: &Bound<'_, PyIterator>,
+    args: CountArgs,
+) -> PyResult<PyWordCounts> {
+    Ok(PyWordCounts {
+        inner: count_iter_inner(py, texts, &args)?,
+    })
+}
+
+/// Trains on counts; the pre-tokenizer is the one the counts were made with.
+#[pyfunction]
+fn train_counts(
+    py: Python<'_>,
+    counts: PyRef<'_, PyWordCounts>,
+    args: TrainArgs,
+) -> PyResult<PyTokenizer> {
+    let counts = &counts.inner;
+    if counts.words.is_empty() {
         return Err(to_py(
             py,
-            Error::invalid("empty corpus: the iterable yielded no text"),
+            Error::invalid("empty corpus: the counts hold no words"),
         ));
     }
+    let pretok = Pretokenizer::new(counts.pattern.as_deref()).py(py)?;
+    let (model, _, cfg) = args.config().py(py)?;
+    let progress = args.progress();
+    let p = progress.as_ref().map(|p| p as &dyn Progress);
     let inner = py
-        .detach(|| args.with_pool(|| train_from_counts(&counts, pretok.clone(), model, cfg, p)))
+        .detach(|| args.with_pool(|| train_from_counts(&counts.words, pretok, model, cfg, p)))
         .py(py)?;
     Ok(PyTokenizer { inner })
 }
@@ -624,8 +791,10 @@ fn pattern_source(name: &str) -> Option<&'static str> {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenizer>()?;
-    m.add_function(wrap_pyfunction!(train_files, m)?)?;
-    m.add_function(wrap_pyfunction!(train_iter, m)?)?;
+    m.add_class::<PyWordCounts>()?;
+    m.add_function(wrap_pyfunction!(count_files_py, m)?)?;
+    m.add_function(wrap_pyfunction!(count_iter, m)?)?;
+    m.add_function(wrap_pyfunction!(train_counts, m)?)?;
     m.add_function(wrap_pyfunction!(pattern_source, m)?)?;
     m.add_function(wrap_pyfunction!(split, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

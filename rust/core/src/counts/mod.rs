@@ -12,13 +12,19 @@
 //! Per-task `FxHashMap<&str, u64>` maps merged into one owned map cost under
 //! 10% of counting time on mixed-100M; a sharded global map was not needed yet.
 
+mod artifact;
+mod input;
+
+pub use artifact::Counts;
+pub use input::{collect_files, open_input};
+
 use crate::error::{Error, Result};
 use crate::normalize::Normalizer;
 use crate::pretokenize::Pretokenizer;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Distinct pre-tokens with their counts.
 pub type WordCounts = FxHashMap<Box<str>, u64>;
@@ -40,8 +46,9 @@ pub trait Progress: Sync {
 pub struct WordCounter<'a> {
     pretok: &'a Pretokenizer,
     normalizer: Option<&'a Normalizer>,
-    counts: WordCounts,
+    counts: Counts,
     bytes_seen: u64,
+    max_words: Option<usize>,
 }
 
 type Local<'t> = FxHashMap<&'t str, u64>;
@@ -62,9 +69,21 @@ impl<'a> WordCounter<'a> {
         WordCounter {
             pretok,
             normalizer,
-            counts: WordCounts::default(),
+            counts: Counts {
+                pattern: pretok.source().map(str::to_string),
+                ..Counts::default()
+            },
             bytes_seen: 0,
+            max_words: None,
         }
+    }
+
+    /// Bounds memory: when more than twice `max` distinct words are held, the
+    /// rarest are dropped down to `max` (and at the end down to `max`); what
+    /// was dropped is recorded in the result.
+    pub fn with_max_words(mut self, max: Option<usize>) -> Self {
+        self.max_words = max;
+        self
     }
 
     /// Total bytes of text counted so far.
@@ -72,18 +91,28 @@ impl<'a> WordCounter<'a> {
         self.bytes_seen
     }
 
-    /// The counts so far.
-    pub fn into_counts(self) -> WordCounts {
-        self.counts
+    /// The counts, pruned to the `max_words` budget.
+    pub fn into_counts(self) -> Counts {
+        let mut c = self.counts;
+        if let Some(m) = self.max_words {
+            c.prune(m);
+        }
+        c
     }
 
     fn absorb(&mut self, local: Local<'_>) {
-        self.counts.reserve(local.len() / 4);
+        let words = &mut self.counts.words;
+        words.reserve(local.len() / 4);
         for (k, v) in local {
-            if let Some(c) = self.counts.get_mut(k) {
+            if let Some(c) = words.get_mut(k) {
                 *c += v;
             } else {
-                self.counts.insert(k.into(), v);
+                words.insert(k.into(), v);
+            }
+        }
+        if let Some(m) = self.max_words {
+            if words.len() > m.saturating_mul(2) {
+                self.counts.prune(m);
             }
         }
     }
@@ -156,18 +185,20 @@ impl<'a> WordCounter<'a> {
 
     fn absorb_owned(&mut self, owned: Vec<String>) {
         for w in owned {
-            *self.counts.entry(w.into_boxed_str()).or_default() += 1;
+            *self.counts.words.entry(w.into_boxed_str()).or_default() += 1;
         }
     }
 
-    /// Streams one file through [`WordCounter::add_lines`] in blocks.
+    /// Streams one file (plain, or gzip, xz or zstd, decompressed on the fly)
+    /// through [`WordCounter::add_lines`] in blocks. Byte offsets in errors
+    /// are offsets in the decompressed text.
     pub fn add_file(
         &mut self,
         path: &Path,
         progress: Option<&dyn Progress>,
         total: u64,
     ) -> Result<()> {
-        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut f = open_input(path)?;
         let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 4096);
         let mut consumed: u64 = 0;
         loop {
@@ -206,7 +237,7 @@ impl<'a> WordCounter<'a> {
     }
 }
 
-fn read_full(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {
@@ -243,54 +274,6 @@ fn split_at_lines(text: &str, target: usize) -> Vec<&str> {
     parts
 }
 
-/// Expands paths into the list of files to read: files as given, directories
-/// walked recursively (hidden entries skipped, sorted for determinism).
-pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-        if meta.is_dir() {
-            let before = out.len();
-            walk(p, &mut out)?;
-            if out.len() == before {
-                return Err(Error::NoText(p.display().to_string()));
-            }
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io(dir, e))?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        if e.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = e.path();
-        let ft = std::fs::metadata(&path).map_err(|err| Error::io(&path, err))?;
-        if ft.is_dir() {
-            walk(&path, out)?;
-        } else if ft.is_file() && looks_like_text(&path)? {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// A file counts as text when its first 8 KiB hold no NUL byte.
-fn looks_like_text(path: &Path) -> Result<bool> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut head = [0u8; 8192];
-    let n = read_full(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
-    Ok(!head[..n].contains(&0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,7 +283,7 @@ mod tests {
         let p = Pretokenizer::new(Some("gpt2")).unwrap();
         let mut c = WordCounter::new(&p, None);
         c.add_lines("a b\na b\n").unwrap();
-        let counts = c.into_counts();
+        let counts = c.into_counts().words;
         assert_eq!(counts.get("a"), Some(&2));
         assert_eq!(counts.get(" b"), Some(&2));
         assert_eq!(counts.get("\n"), Some(&2));
