@@ -29,13 +29,19 @@
 //! per word (one allocation, and ~3x less memory than HF's `Vec<Symbol>` with
 //! prev/next/len per symbol); a heap entry keeps its word list as a `Vec<u32>`
 //! instead of HF's `AHashSet<usize>` (8x smaller; duplicates are avoided by
-//! construction since a word's changes are applied contiguously). Merging is
-//! sequential: per-merge work is small after the first few hundred merges.
+//! construction since a word's changes are applied contiguously). A merge that
+//! touches at least 20,000 words merges them on all cores (disjoint arena
+//! slices via `split_at_mut`, no `unsafe`) and then applies the changes in word
+//! order, which is exactly the sequential result (unit-tested). On mixed-100M
+//! (vocab 32000, 2 cores) this measured 11.4 s against 13.0 s sequential in
+//! back-to-back runs on a noisy machine; the sequential pair-count and index
+//! updates, not the word merges, are now the bulk of the merge loop.
 
 use super::model::{BpeKind, BpeModel};
 use crate::byte_level;
 use crate::counts::{Progress, WordCounts};
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -64,6 +70,15 @@ pub struct TrainerConfig {
 }
 
 type Pair = u64;
+
+/// A pair-count change in one word: `(pair, delta, word index)`.
+type WordChange = (Pair, i32, u32);
+/// The new lengths of a chunk's words and their changes, in word order.
+type ChunkResult = (Vec<u32>, Vec<WordChange>);
+
+/// A merge touching at least this many words is applied on all cores (low
+/// under test, so that the unit tests exercise the parallel path).
+const PARALLEL_FROM: usize = if cfg!(test) { 64 } else { 20_000 };
 
 #[inline]
 fn pair(a: u32, b: u32) -> Pair {
@@ -115,47 +130,101 @@ impl Words {
         &self.syms[s..s + self.len[i] as usize]
     }
 
-    /// Merges `op.a, op.b` into `op.new` in word `i` left to right, pushing
-    /// the pair changes HF's `Word::merge` reports.
+    /// Merges `op` in word `i`, pushing the pair changes.
     fn merge(&mut self, i: usize, op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) {
-        let MergeOp {
-            a,
-            b,
-            new,
-            lens,
-            max_len,
-        } = *op;
         let s = self.start[i];
         let n = self.len[i] as usize;
-        let w = &mut self.syms[s..s + n];
-        let new_len = u64::from(lens[a as usize]) + u64::from(lens[b as usize]);
-        let (mut r, mut out) = (0usize, 0usize);
-        while r < n {
-            if r + 1 < n && w[r] == a && w[r + 1] == b {
-                if out > 0 {
-                    let prev = w[out - 1];
-                    changes.push((pair(prev, a), -1));
-                    if u64::from(lens[prev as usize]) + new_len < max_len {
-                        changes.push((pair(prev, new), 1));
-                    }
-                }
-                if r + 2 < n {
-                    let next = w[r + 2];
-                    changes.push((pair(b, next), -1));
-                    if u64::from(lens[next as usize]) + new_len < max_len {
-                        changes.push((pair(new, next), 1));
-                    }
-                }
-                w[out] = new;
-                r += 2;
-            } else {
-                w[out] = w[r];
-                r += 1;
-            }
-            out += 1;
-        }
-        self.len[i] = out as u32;
+        self.len[i] = merge_word(&mut self.syms[s..s + n], op, changes) as u32;
     }
+
+    /// Merges `op` in the words `pos` (sorted, distinct) on all cores: the
+    /// arena is cut into disjoint slices, one per chunk of words, with
+    /// `split_at_mut`; each chunk reports its changes as `(pair, delta, word)`
+    /// in word order, so applying them in chunk order is the sequential result.
+    fn merge_parallel(&mut self, pos: &[u32], op: &MergeOp<'_>) -> Vec<Vec<WordChange>> {
+        let chunk = pos.len().div_ceil(rayon::current_num_threads() * 8).max(1);
+        let mut jobs = Vec::new();
+        let mut rest: &mut [u32] = &mut self.syms;
+        let mut offset = 0usize;
+        for c in pos.chunks(chunk) {
+            let first = c[0] as usize;
+            let last = c[c.len() - 1] as usize;
+            let lo = self.start[first];
+            let hi = self.start[last] + self.len[last] as usize;
+            let (_, tail) = std::mem::take(&mut rest).split_at_mut(lo - offset);
+            let (mid, tail) = tail.split_at_mut(hi - lo);
+            rest = tail;
+            offset = hi;
+            jobs.push((c, lo, mid));
+        }
+        let (start, len) = (&self.start, &self.len);
+        let results: Vec<ChunkResult> = jobs
+            .into_par_iter()
+            .map(|(c, lo, mid)| {
+                let mut lens = Vec::with_capacity(c.len());
+                let mut out = Vec::new();
+                let mut changes = Vec::new();
+                for &wi in c {
+                    let s = start[wi as usize] - lo;
+                    let n = len[wi as usize] as usize;
+                    changes.clear();
+                    lens.push(merge_word(&mut mid[s..s + n], op, &mut changes) as u32);
+                    out.extend(changes.iter().map(|&(p, d)| (p, d, wi)));
+                }
+                (lens, out)
+            })
+            .collect();
+        let mut all = Vec::with_capacity(results.len());
+        let mut it = pos.iter();
+        for (lens, changes) in results {
+            for l in lens {
+                let wi = *it.next().expect("one length per word") as usize;
+                self.len[wi] = l;
+            }
+            all.push(changes);
+        }
+        all
+    }
+}
+
+/// Merges `(op.a, op.b)` into `op.new` in one word left to right, pushing the
+/// pair changes HF's `Word::merge` reports; returns the new length.
+fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -> usize {
+    let MergeOp {
+        a,
+        b,
+        new,
+        lens,
+        max_len,
+    } = *op;
+    let n = w.len();
+    let new_len = u64::from(lens[a as usize]) + u64::from(lens[b as usize]);
+    let (mut r, mut out) = (0usize, 0usize);
+    while r < n {
+        if r + 1 < n && w[r] == a && w[r + 1] == b {
+            if out > 0 {
+                let prev = w[out - 1];
+                changes.push((pair(prev, a), -1));
+                if u64::from(lens[prev as usize]) + new_len < max_len {
+                    changes.push((pair(prev, new), 1));
+                }
+            }
+            if r + 2 < n {
+                let next = w[r + 2];
+                changes.push((pair(b, next), -1));
+                if u64::from(lens[next as usize]) + new_len < max_len {
+                    changes.push((pair(new, next), 1));
+                }
+            }
+            w[out] = new;
+            r += 2;
+        } else {
+            w[out] = w[r];
+            r += 1;
+        }
+        out += 1;
+    }
+    out
 }
 
 /// One merge being applied: `(a, b)` becomes `new`.
@@ -371,18 +440,30 @@ pub fn train(
             lens: &lens,
             max_len,
         };
-        for &wi in &top.pos {
-            let wi = wi as usize;
-            changes.clear();
-            words.merge(wi, &op, &mut changes);
-            let c = words.count[wi] as i64;
-            for &(p, d) in &changes {
-                *pair_counts.entry(p).or_default() += i64::from(d) * c;
-                if d > 0 {
-                    let v = where_.entry(p).or_default();
-                    if v.last() != Some(&(wi as u32)) {
-                        v.push(wi as u32);
-                    }
+        let mut apply = |p: Pair, d: i32, wi: u32, count: u64| {
+            *pair_counts.entry(p).or_default() += i64::from(d) * count as i64;
+            if d > 0 {
+                let v = where_.entry(p).or_default();
+                if v.last() != Some(&wi) {
+                    v.push(wi);
+                }
+            }
+        };
+        if top.pos.len() >= PARALLEL_FROM && rayon::current_num_threads() > 1 {
+            let mut pos = top.pos;
+            pos.sort_unstable();
+            for chunk in words.merge_parallel(&pos, &op) {
+                for (p, d, wi) in chunk {
+                    apply(p, d, wi, words.count[wi as usize]);
+                }
+            }
+        } else {
+            for &wi in &top.pos {
+                changes.clear();
+                words.merge(wi as usize, &op, &mut changes);
+                let c = words.count[wi as usize];
+                for &(p, d) in &changes {
+                    apply(p, d, wi, c);
                 }
             }
         }
@@ -493,6 +574,35 @@ mod tests {
         let merges = t.model.merges_str();
         assert_eq!(merges[0], ("a".to_string(), "a".to_string()));
         assert_eq!(merges[1], ("aa".to_string(), "aa".to_string()));
+    }
+
+    #[test]
+    fn parallel_merging_equals_sequential() {
+        let mut seed = 12345u64;
+        let mut wc = WordCounts::default();
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 2 + (seed % 9) as usize;
+            let w: String = (0..len)
+                .map(|k| ['a', 'b', 'c', 'd', 'é', '中', ' '][((seed >> (k * 3)) % 7) as usize])
+                .collect();
+            *wc.entry(w.into_boxed_str()).or_default() += 1 + (seed >> 40) % 50;
+        }
+        let c = cfg(true, 1500, 2);
+        let parallel = train(&wc, &c, None).unwrap().model;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let sequential = pool.install(|| train(&wc, &c, None)).unwrap().model;
+        assert!(
+            rayon::current_num_threads() > 1 || cfg!(miri),
+            "needs more than one thread"
+        );
+        assert_eq!(parallel.merges_str(), sequential.merges_str());
+        assert!(parallel.merges().len() > 1000);
     }
 
     #[test]
