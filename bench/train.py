@@ -175,6 +175,7 @@ class Job:
     vocab_size: int
     min_frequency: int
     out_dir: Path
+    regex: bool = True  # False: each line is one word (no pre-tokenization regex)
 
 
 def file_lines(path: Path) -> Iterator[str]:
@@ -191,7 +192,7 @@ def train_toksmith(job: Job, clock: Stopwatch) -> int:
         tok = toksmith.train(
             str(job.corpus),
             model="bbpe",
-            pattern="gpt2",
+            pattern="gpt2" if job.regex else None,
             vocab_size=job.vocab_size,
             min_frequency=job.min_frequency,
             show_progress=False,
@@ -205,7 +206,7 @@ def train_hf(job: Job, clock: Stopwatch) -> int:
     with clock.phase("import"):
         from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=job.regex)
     trainer = trainers.BpeTrainer(
         vocab_size=job.vocab_size,
         min_frequency=job.min_frequency,
@@ -222,6 +223,8 @@ def train_hf(job: Job, clock: Stopwatch) -> int:
 def train_bpeasy(job: Job, clock: Stopwatch) -> int:
     with clock.phase("import"):
         import bpeasy
+    if not job.regex:
+        raise RuntimeError("bpeasy always pre-tokenizes with a regex; --no-regex does not apply")
     with clock.phase("train"):
         vocab = bpeasy.train_bpe(file_lines(job.corpus), GPT2_PATTERN, BPEASY_MAX_TOKEN_LENGTH, job.vocab_size)
     with clock.phase("save"):
@@ -367,6 +370,7 @@ def run_child(name: str, job: Job, run: int, timeout: float | None) -> RunResult
         "--corpus", str(job.corpus),
         "--vocab-size", str(job.vocab_size),
         "--min-frequency", str(job.min_frequency),
+        *([] if job.regex else ["--no-regex"]),
     ]  # fmt: skip
     outcome = spawn_child(command, job.out_dir, timeout)
     result = RunResult(name, job.vocab_size, run, str(job.out_dir), process_s=outcome.process_s, error=outcome.error)
@@ -538,6 +542,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--min-frequency", type=int, default=2, help="min pair frequency for toksmith and hf (default 2)"
     )
     parser.add_argument(
+        "--no-regex",
+        action="store_true",
+        help="no pre-tokenization regex: each line is one word (toksmith pattern=None, HF use_regex=False)",
+    )
+    parser.add_argument(
         "--runs",
         type=int,
         help=f"runs per contender (default {AUTO_RUNS} if a run trains in under {AUTO_REPEAT_BELOW_S:.0f} s, else 1)",
@@ -563,7 +572,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
-        return child_main(args.child, Job(args.corpus, args.vocab_size[0], args.min_frequency, args.out))
+        return child_main(
+            args.child, Job(args.corpus, args.vocab_size[0], args.min_frequency, args.out, regex=not args.no_regex)
+        )
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     corpus = prepare_corpus(args.corpus, args.cache_dir, args.slice_bytes)
@@ -577,14 +588,16 @@ def main(argv: list[str] | None = None) -> int:
     print_run_facts(report)
     c = report["corpus"]
     print(f"corpus:   {c['path']} ({c['bytes']:,} bytes, {c['lines']:,} lines, sha256 {c['sha256']})")
-    print(f"job:      byte-level BPE, GPT-2 pattern, vocab {args.vocab_size}, min_frequency {args.min_frequency}")
+    split = "no regex (each line is one word)" if args.no_regex else "GPT-2 pattern"
+    print(f"job:      byte-level BPE, {split}, vocab {args.vocab_size}, min_frequency {args.min_frequency}")
     sys.stdout.flush()
 
     timeout = args.timeout or None
     results: list[RunResult] = []
     identity: dict[int, list[str]] = {}
     for vocab_size in args.vocab_size:
-        job = Job(corpus, vocab_size, args.min_frequency, args.cache_dir / "runs" / f"v{vocab_size}")
+        runs = args.cache_dir / "runs" / f"v{vocab_size}{'-noregex' if args.no_regex else ''}"
+        job = Job(corpus, vocab_size, args.min_frequency, runs, regex=not args.no_regex)
         for name in args.only:
             results.extend(bench_contender(name, job, args.runs, timeout))
         identity[vocab_size] = identity_lines(args.only, vocab_size, results)

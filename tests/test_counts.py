@@ -139,3 +139,14 @@ def test_cli_count_then_train_equals_train(tmp_path, sample_path):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("tok: error:")
     conflict = run(["train", "--counts", str(counts), "--pattern", "o200k", "-o", str(direct), "--no-progress"])
     assert conflict.returncode == 2 and "conflicts" in conflict.stderr
+
+
+def test_cli_progress_can_be_forced_when_stderr_is_not_a_terminal(tmp_path, sample_path):
+    out = tmp_path / "t.json"
+    base = [*helpers.python_module_cli(), "train", str(sample_path), "--vocab-size", "400", "-o", str(out)]
+    forced = helpers.run_cli([*base, "--progress"])
+    assert forced.returncode == 0
+    assert "counting" in forced.stderr and "merging" in forced.stderr
+    quiet = helpers.run_cli(base)  # stderr is a pipe: no bar unless asked
+    assert quiet.returncode == 0
+    assert "counting" not in quiet.stderr and "merging" not in quiet.stderr

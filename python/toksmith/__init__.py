@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Optional, Union
+from typing import Literal, Optional, Union
 
 from . import _core
 from ._core import Tokenizer, WordCounts
@@ -83,7 +83,7 @@ def count(
     *,
     pattern: Optional[str] = "o200k",
     max_words: Optional[int] = None,
-    show_progress: bool = True,
+    show_progress: Union[bool, Literal["always"]] = True,
     num_threads: Optional[int] = None,
 ) -> WordCounts:
     """Count the pre-tokens of a corpus: the first half of training, as an artifact.
@@ -104,7 +104,7 @@ def count(
     args = {
         "pattern": pattern,
         "max_words": None if max_words is None else _non_negative("max_words", max_words),
-        "show_progress": bool(show_progress),
+        **_progress(show_progress),
         "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
     }
     paths = _as_paths(inputs)
@@ -135,7 +135,7 @@ def train(
     pattern: Union[Optional[str], _Unset] = _DEFAULT_PATTERN,
     special_tokens: Iterable[str] = (),
     min_frequency: int = 2,
-    show_progress: bool = True,
+    show_progress: Union[bool, Literal["always"]] = True,
     limit_alphabet: Optional[int] = None,
     initial_alphabet: Iterable[str] = (),
     max_token_length: Optional[int] = None,
@@ -161,7 +161,9 @@ def train(
             counts' pattern is used, and a different ``pattern`` is an error.
         special_tokens: tokens given the first ids, in order.
         min_frequency: pairs seen fewer times are not merged.
-        show_progress: draw a progress bar on stderr (when it is a terminal).
+        show_progress: a progress bar on stderr for counting and merging:
+            True draws it when stderr is a terminal, ``"always"`` also
+            elsewhere (as plain lines, about once a second), False never.
         limit_alphabet: keep at most this many characters (``bpe`` only).
         initial_alphabet: characters always kept (``bpe`` only).
         max_token_length: longest token, in characters (bytes for ``bbpe``).
@@ -193,7 +195,7 @@ def train(
         "max_token_length": None if max_token_length is None else _non_negative("max_token_length", max_token_length),
         "unk_token": unk_token,
         "byte_fallback": bool(byte_fallback),
-        "show_progress": bool(show_progress),
+        **_progress(show_progress),
         "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
     }
     if isinstance(inputs, WordCounts):
@@ -208,6 +210,14 @@ def train(
         counts = count(inputs, pattern=chosen, max_words=max_words, show_progress=show_progress,
                        num_threads=num_threads)
     return _core.train_counts(counts, args)
+
+
+def _progress(show: Union[bool, str]) -> dict[str, bool]:
+    if show == "always":
+        return {"show_progress": True, "force_progress": True}
+    if isinstance(show, bool):
+        return {"show_progress": show, "force_progress": False}
+    raise InvalidInputError(f"show_progress must be True, False or 'always', not {show!r}")
 
 
 def _non_negative(name: str, value: int) -> int:

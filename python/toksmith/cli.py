@@ -52,9 +52,13 @@ def _pattern(a: argparse.Namespace) -> Optional[str]:
     return None if a.pattern.lower() == "none" else a.pattern
 
 
+def _show(a: argparse.Namespace) -> object:
+    return "always" if a.progress else not a.no_progress
+
+
 def _cmd_count(a: argparse.Namespace) -> None:
     counts = count(_inputs(a.files), pattern=_pattern(a), max_words=a.max_words,  # type: ignore[arg-type]
-                   show_progress=not a.no_progress, num_threads=a.threads)
+                   show_progress=_show(a), num_threads=a.threads)
     counts.save(a.output)
     sys.stderr.write(f"tok: wrote {a.output} ({len(counts)} distinct words, {counts.total} occurrences)\n")
 
@@ -65,7 +69,7 @@ def _cmd_train(a: argparse.Namespace) -> None:
         vocab_size=a.vocab_size,
         special_tokens=a.special_token or (),
         min_frequency=a.min_frequency,
-        show_progress=not a.no_progress,
+        show_progress=_show(a),
         num_threads=a.threads,
     )
     if a.counts is not None:
@@ -130,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--pattern", default=None, help="gpt2, r50k, p50k, cl100k, o200k (default), a regex, or none")
         p.add_argument("--max-words", type=int, default=None, help="keep at most N distinct words while counting")
         p.add_argument("--threads", type=int, default=None)
-        p.add_argument("--no-progress", action="store_true")
+        shown = p.add_mutually_exclusive_group()
+        shown.add_argument("--no-progress", action="store_true", help="no progress bar")
+        shown.add_argument("--progress", action="store_true", help="progress even when stderr is not a terminal")
         p.add_argument("-o", "--output", required=True)
 
     c = sub.add_parser("count", help="count pre-tokens into a counts file (for tok train --counts)")

@@ -401,14 +401,18 @@ impl PyTokenizer {
     }
 
     fn __repr__(&self) -> String {
+        let pattern = match (
+            self.inner.pretokenizer.name(),
+            self.inner.pretokenizer.source(),
+        ) {
+            (Some(n), _) => format!("'{n}'"),
+            (None, Some(src)) => format!("{src:?}"),
+            (None, None) => "None".to_string(),
+        };
         format!(
-            "Tokenizer(model={:?}, vocab_size={}, pattern={:?}, special_tokens={})",
+            "Tokenizer(model='{}', vocab_size={}, pattern={pattern}, special_tokens={})",
             self.inner.model_name(),
             self.inner.vocab_size(),
-            self.inner
-                .pretokenizer
-                .name()
-                .or(self.inner.pretokenizer.source()),
             self.inner.added_tokens().len()
         )
     }
@@ -444,6 +448,7 @@ struct TrainArgs {
     unk_token: Option<String>,
     byte_fallback: bool,
     show_progress: bool,
+    force_progress: bool,
     num_threads: Option<usize>,
 }
 
@@ -481,7 +486,9 @@ impl TrainArgs {
     }
 
     fn progress(&self) -> Option<StderrProgress> {
-        self.show_progress.then(StderrProgress::new).flatten()
+        self.show_progress
+            .then(|| StderrProgress::new(self.force_progress))
+            .flatten()
     }
 
     /// Runs `f` on a pool of `num_threads` threads (the global pool when unset).
@@ -542,10 +549,14 @@ impl PyWordCounts {
 
     fn __repr__(&self) -> String {
         format!(
-            "WordCounts(words={}, total={}, pattern={:?}, dropped_words={})",
+            "WordCounts(words={}, total={}, pattern={}, dropped_words={})",
             self.inner.words.len(),
             self.inner.total(),
-            self.pattern_name().or(self.inner.pattern.as_deref()),
+            match (self.pattern_name(), self.inner.pattern.as_deref()) {
+                (Some(n), _) => format!("'{n}'"),
+                (None, Some(src)) => format!("{src:?}"),
+                (None, None) => "None".to_string(),
+            },
             self.inner.dropped_words
         )
     }
@@ -616,12 +627,15 @@ struct CountArgs {
     pattern: Option<String>,
     max_words: Option<usize>,
     show_progress: bool,
+    force_progress: bool,
     num_threads: Option<usize>,
 }
 
 impl CountArgs {
     fn progress(&self) -> Option<StderrProgress> {
-        self.show_progress.then(StderrProgress::new).flatten()
+        self.show_progress
+            .then(|| StderrProgress::new(self.force_progress))
+            .flatten()
     }
 }
 

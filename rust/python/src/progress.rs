@@ -1,8 +1,9 @@
 //! A progress bar on stderr for training (counting, then merging).
 //!
 //! Rendered here, not in the core: the core only reports `(stage, done, total)`
-//! through the `Progress` trait. Drawn at most ten times a second, and only
-//! when stderr is a terminal.
+//! through the `Progress` trait. On a terminal the line is redrawn at most ten
+//! times a second; elsewhere (only when forced) a plain line is printed at
+//! most once a second, so logs stay readable.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ use toksmith::counts::Progress;
 /// Draws `stage [#####-----] done/total rate` on one stderr line.
 pub struct StderrProgress {
     state: Mutex<State>,
+    tty: bool,
 }
 
 struct State {
@@ -21,18 +23,20 @@ struct State {
 }
 
 impl StderrProgress {
-    /// A progress bar, or `None` when stderr is not a terminal.
-    pub fn new() -> Option<Self> {
-        std::io::stderr().is_terminal().then(|| StderrProgress {
+    /// A progress bar, or `None` when stderr is not a terminal and `force` is false.
+    pub fn new(force: bool) -> Option<Self> {
+        let tty = std::io::stderr().is_terminal();
+        (tty || force).then(|| StderrProgress {
             state: Mutex::new(State {
                 stage: String::new(),
                 started: Instant::now(),
                 last_draw: None,
             }),
+            tty,
         })
     }
 
-    fn draw(stage: &str, done: u64, total: u64, elapsed: f64) {
+    fn draw(&self, stage: &str, done: u64, total: u64, elapsed: f64) {
         let (what, done_f, total_f, unit) = if stage == "count" {
             ("counting", done as f64 / 1e6, total as f64 / 1e6, "MB")
         } else {
@@ -52,7 +56,11 @@ impl StderrProgress {
             format!("{done_f:.1} {unit}")
         };
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r{what} {bar}  {rate:.1} {unit}/s  {elapsed:.1}s   ");
+        if self.tty {
+            let _ = write!(err, "\r{what} {bar}  {rate:.1} {unit}/s  {elapsed:.1}s   ");
+        } else {
+            let _ = writeln!(err, "{what} {bar}  {rate:.1} {unit}/s  {elapsed:.1}s");
+        }
         let _ = err.flush();
     }
 }
@@ -66,13 +74,12 @@ impl Progress for StderrProgress {
             s.started = now;
             s.last_draw = None;
         }
-        if s.last_draw
-            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
-        {
+        let every = Duration::from_millis(if self.tty { 100 } else { 1000 });
+        if s.last_draw.is_some_and(|t| now.duration_since(t) < every) {
             return;
         }
         s.last_draw = Some(now);
-        Self::draw(
+        self.draw(
             stage,
             done,
             total,
@@ -82,7 +89,7 @@ impl Progress for StderrProgress {
 
     fn finish(&self, stage: &str) {
         if let Ok(s) = self.state.lock() {
-            if s.stage == stage {
+            if s.stage == stage && self.tty {
                 let _ = writeln!(std::io::stderr());
             }
         }
