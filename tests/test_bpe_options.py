@@ -88,3 +88,13 @@ def test_byte_level_rejects_char_level_options(kwargs, message):
 @given(texts=st.lists(st.text(max_size=50), max_size=20))
 def test_batch_threads_agree(fallback_tok, texts):
     assert fallback_tok.encode_ordinary_batch(texts, num_threads=1) == fallback_tok.encode_ordinary_batch(texts)
+
+
+def test_long_unsplit_lines_match_hf(multilingual_lines):
+    # pattern=None with lines of several KB: the trainer's long-word path (>= 256 symbols) against HF.
+    joined = "".join(line.rstrip("\n") for line in multilingual_lines)
+    lines = [joined[i:i + 3000] + "\n" for i in range(0, min(len(joined), 120_000), 3000)]
+    want = helpers.hf_bbpe(lines, vocab_size=1500, min_frequency=2, use_regex=False)
+    ours = toksmith.train(iter(lines), model="bbpe", pattern=None, vocab_size=1500, min_frequency=2,
+                          show_progress=False)
+    helpers.assert_same_model(ours, json.loads(want.to_str())["model"]["vocab"], helpers.hf_merges(want))

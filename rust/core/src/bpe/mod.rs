@@ -2,6 +2,7 @@
 
 pub mod backtrack;
 mod cache;
+mod long_word;
 pub mod model;
 pub mod trainer;
 

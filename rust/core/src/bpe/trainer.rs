@@ -37,6 +37,7 @@
 //! back-to-back runs on a noisy machine; the sequential pair-count and index
 //! updates, not the word merges, are now the bulk of the merge loop.
 
+use super::long_word::{LongWord, LONG_WORD};
 use super::model::{BpeKind, BpeModel};
 use crate::byte_level;
 use crate::counts::{Progress, WordCounts};
@@ -69,7 +70,7 @@ pub struct TrainerConfig {
     pub byte_fallback: bool,
 }
 
-type Pair = u64;
+pub(super) type Pair = u64;
 
 /// A pair-count change in one word: `(pair, delta, word index)`.
 type WordChange = (Pair, i32, u32);
@@ -81,7 +82,7 @@ type ChunkResult = (Vec<u32>, Vec<WordChange>);
 const PARALLEL_FROM: usize = if cfg!(test) { 64 } else { 20_000 };
 
 #[inline]
-fn pair(a: u32, b: u32) -> Pair {
+pub(super) fn pair(a: u32, b: u32) -> Pair {
     (u64::from(a) << 32) | u64::from(b)
 }
 
@@ -122,6 +123,9 @@ struct Words {
     start: Vec<usize>,
     len: Vec<u32>,
     count: Vec<u64>,
+    /// Words of at least `LONG_WORD` symbols, merged by position index (their
+    /// arena copy is only used for the initial pair count).
+    long: FxHashMap<u32, LongWord>,
 }
 
 impl Words {
@@ -132,6 +136,10 @@ impl Words {
 
     /// Merges `op` in word `i`, pushing the pair changes.
     fn merge(&mut self, i: usize, op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) {
+        if let Some(lw) = self.long.get_mut(&(i as u32)) {
+            lw.merge(op, changes);
+            return;
+        }
         let s = self.start[i];
         let n = self.len[i] as usize;
         self.len[i] = merge_word(&mut self.syms[s..s + n], op, changes) as u32;
@@ -189,7 +197,7 @@ impl Words {
 
 /// Merges `(op.a, op.b)` into `op.new` in one word left to right, pushing the
 /// pair changes HF's `Word::merge` reports; returns the new length.
-fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -> usize {
+pub(super) fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -> usize {
     let MergeOp {
         a,
         b,
@@ -229,14 +237,14 @@ fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -
 
 /// One merge being applied: `(a, b)` becomes `new`.
 #[derive(Clone, Copy)]
-struct MergeOp<'a> {
-    a: u32,
-    b: u32,
-    new: u32,
+pub(super) struct MergeOp<'a> {
+    pub(super) a: u32,
+    pub(super) b: u32,
+    pub(super) new: u32,
     /// Length of each token in characters (bytes for bbpe).
-    lens: &'a [u32],
+    pub(super) lens: &'a [u32],
     /// `max_token_length`, or `u64::MAX`.
-    max_len: u64,
+    pub(super) max_len: u64,
 }
 
 /// Mutable vocabulary under construction: id → string and string → id.
@@ -362,6 +370,7 @@ pub fn train(
         start: Vec::with_capacity(counts.len()),
         len: Vec::with_capacity(counts.len()),
         count: Vec::with_capacity(counts.len()),
+        long: FxHashMap::default(),
     };
     for (w, &c) in counts {
         let start = words.syms.len();
@@ -377,6 +386,10 @@ pub fn train(
         if n < 2 {
             words.syms.truncate(start);
             continue;
+        }
+        if n >= LONG_WORD {
+            let lw = LongWord::new(&words.syms[start..]);
+            words.long.insert(words.start.len() as u32, lw);
         }
         words.start.push(start);
         words.len.push(n as u32);
@@ -450,11 +463,22 @@ pub fn train(
             }
         };
         if top.pos.len() >= PARALLEL_FROM && rayon::current_num_threads() > 1 {
-            let mut pos = top.pos;
+            let (mut pos, long): (Vec<u32>, Vec<u32>) = top
+                .pos
+                .into_iter()
+                .partition(|w| !words.long.contains_key(w));
             pos.sort_unstable();
             for chunk in words.merge_parallel(&pos, &op) {
                 for (p, d, wi) in chunk {
                     apply(p, d, wi, words.count[wi as usize]);
+                }
+            }
+            for wi in long {
+                changes.clear();
+                words.merge(wi as usize, &op, &mut changes);
+                let c = words.count[wi as usize];
+                for &(p, d) in &changes {
+                    apply(p, d, wi, c);
                 }
             }
         } else {

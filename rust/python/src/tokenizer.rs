@@ -1,0 +1,396 @@
+//! The `Tokenizer` Python class: loading, saving, encoding and decoding, and
+//! the tiktoken-style accessors. Conversions only; behaviour is in the core.
+
+use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
+use rustc_hash::FxHashSet;
+use std::path::PathBuf;
+use toksmith::formats::{hf_json, tiktoken};
+use toksmith::pretokenize::Pretokenizer;
+use toksmith::tokenizer::SpecialSet;
+use toksmith::Error;
+
+/// A tokenizer: immutable, thread-safe, cheap to share.
+#[pyclass(frozen, module = "toksmith._core", name = "Tokenizer")]
+pub(crate) struct PyTokenizer {
+    pub(crate) inner: toksmith::Tokenizer,
+}
+
+fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, data).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+#[pymethods]
+impl PyTokenizer {
+    /// Loads a `tokenizer.json` (ours or HF's, BPE model).
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let err = if e.kind() == std::io::ErrorKind::InvalidData {
+                Error::Format {
+                    origin: path.display().to_string(),
+                    message: "not valid UTF-8".into(),
+                }
+            } else {
+                Error::io(&path, e)
+            };
+            to_py(py, err)
+        })?;
+        let origin = path.display().to_string();
+        let inner = py.detach(|| hf_json::from_str(&text, &origin)).py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Loads a tiktoken rank file (plain or gzip) with a pattern name or regex
+    /// and optional special tokens (`{token: id}`).
+    #[staticmethod]
+    #[pyo3(signature = (path, *, pattern, special_tokens=None))]
+    fn from_tiktoken(
+        py: Python<'_>,
+        path: PathBuf,
+        pattern: Option<String>,
+        special_tokens: Option<std::collections::HashMap<String, u32>>,
+    ) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                let ranks = tiktoken::read_file(&path)?;
+                from_ranks(
+                    &ranks,
+                    pattern.as_deref(),
+                    sorted_specials(special_tokens),
+                    &path.display().to_string(),
+                )
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Builds a tokenizer from tiktoken-style `{token bytes: rank}`.
+    #[staticmethod]
+    #[pyo3(signature = (ranks, *, pattern, special_tokens=None))]
+    fn from_ranks(
+        py: Python<'_>,
+        ranks: Vec<(Vec<u8>, u32)>,
+        pattern: Option<String>,
+        special_tokens: Option<std::collections::HashMap<String, u32>>,
+    ) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                from_ranks(
+                    &ranks,
+                    pattern.as_deref(),
+                    sorted_specials(special_tokens),
+                    "<ranks>",
+                )
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Writes the model vocabulary as a tiktoken rank file (byte-level models).
+    fn save_tiktoken(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| tiktoken::to_string(&self.inner).and_then(|s| write_atomic(&path, &s)))
+            .py(py)
+    }
+
+    /// Parses a `tokenizer.json` document.
+    #[staticmethod]
+    fn from_str(py: Python<'_>, json: &str) -> PyResult<Self> {
+        let inner = py.detach(|| hf_json::from_str(json, "<string>")).py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// The tokenizer as an HF `tokenizer.json` document.
+    fn to_str(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| hf_json::to_string(&self.inner)).py(py)
+    }
+
+    /// Writes an HF `tokenizer.json` (via a temporary file and a rename).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| hf_json::to_string(&self.inner).and_then(|s| write_atomic(&path, &s)))
+            .py(py)
+    }
+
+    #[pyo3(signature = (text, *, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Vec<u32>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        py.detach(|| self.inner.encode(text, &a, &d, add_special_tokens))
+            .py(py)
+    }
+
+    fn encode_ordinary(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
+        let text = text_of(text)?;
+        py.detach(|| self.inner.encode_ordinary(&text)).py(py)
+    }
+
+    #[pyo3(signature = (texts, *, num_threads=None, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Bound<'_, PyString>>,
+        num_threads: Option<usize>,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        let texts = texts_of(texts)?;
+        py.detach(|| {
+            self.inner.encode_batch(&texts, num_threads, |t, s| {
+                t.encode(s, &a, &d, add_special_tokens)
+            })
+        })
+        .py(py)
+    }
+
+    #[pyo3(signature = (texts, *, num_threads=None))]
+    fn encode_ordinary_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        py.detach(|| {
+            self.inner
+                .encode_batch(&texts, num_threads, |t, s| t.encode_ordinary(s))
+        })
+        .py(py)
+    }
+
+    fn decode(&self, py: Python<'_>, ids: Vec<u32>) -> PyResult<String> {
+        py.detach(|| self.inner.decode(&ids)).py(py)
+    }
+
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.decode_bytes(&ids)).py(py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// `encode` into a numpy `uint32` array (the ids are not copied).
+    #[pyo3(signature = (text, *, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode_to_numpy<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'_, PyString>,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        let text = text_of(text)?;
+        let ids = py
+            .detach(|| self.inner.encode(&text, &a, &d, add_special_tokens))
+            .py(py)?;
+        Ok(ids.into_pyarray(py))
+    }
+
+    /// The id of the token whose bytes are exactly `data` (special tokens first).
+    fn encode_single_token(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<u32> {
+        let found = match std::str::from_utf8(&data).ok().and_then(|s| {
+            self.inner
+                .added_tokens()
+                .iter()
+                .find(|a| a.content == s)
+                .map(|a| a.id)
+        }) {
+            Some(id) => Some(id),
+            None => match self.inner.bpe().kind {
+                toksmith::bpe::BpeKind::ByteLevel => self
+                    .inner
+                    .bpe()
+                    .token_to_id(&toksmith::byte_level::encode_bytes(&data)),
+                _ => std::str::from_utf8(&data)
+                    .ok()
+                    .and_then(|s| self.inner.bpe().token_to_id(s)),
+            },
+        };
+        found.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(PyBytes::new(py, &data).unbind()))
+    }
+
+    /// The bytes of one token.
+    fn decode_single_token_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        token: u32,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let b = self.inner.decode_bytes(&[token]).py(py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// The bytes of every model token (special tokens excluded), sorted.
+    fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        let specials: FxHashSet<u32> = self.inner.added_tokens().iter().map(|a| a.id).collect();
+        let bpe = self.inner.bpe();
+        let mut v: Vec<&[u8]> = bpe
+            .vocab()
+            .filter(|(_, id)| !specials.contains(id))
+            .filter_map(|(_, id)| bpe.decoded(id))
+            .collect();
+        v.sort_unstable();
+        v.into_iter().map(|b| PyBytes::new(py, b)).collect()
+    }
+
+    /// Number of ids (tiktoken's name for `vocab_size`).
+    #[getter]
+    fn n_vocab(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    /// Id of `<|endoftext|>`, if the tokenizer has it.
+    #[getter]
+    fn eot_token(&self) -> Option<u32> {
+        self.inner
+            .added_tokens()
+            .iter()
+            .find(|a| a.content == "<|endoftext|>")
+            .map(|a| a.id)
+    }
+
+    /// The special tokens' strings.
+    #[getter]
+    fn special_tokens_set<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
+        PyFrozenSet::new(
+            py,
+            self.inner.added_tokens().iter().map(|a| a.content.as_str()),
+        )
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.inner.id_to_token(id)
+    }
+
+    fn get_vocab<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (t, id) in self.inner.vocab() {
+            d.set_item(t, id)?;
+        }
+        Ok(d)
+    }
+
+    #[getter]
+    fn merges(&self) -> Vec<(String, String)> {
+        self.inner.bpe().merges_str()
+    }
+
+    #[getter]
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    #[getter]
+    fn model(&self) -> &'static str {
+        self.inner.model_name()
+    }
+
+    #[getter]
+    fn pattern(&self) -> Option<&str> {
+        self.inner.pretokenizer.source()
+    }
+
+    #[getter]
+    fn pattern_name(&self) -> Option<&'static str> {
+        self.inner.pretokenizer.name()
+    }
+
+    #[getter]
+    fn special_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for a in self.inner.added_tokens() {
+            d.set_item(&a.content, a.id)?;
+        }
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let pattern = match (
+            self.inner.pretokenizer.name(),
+            self.inner.pretokenizer.source(),
+        ) {
+            (Some(n), _) => format!("'{n}'"),
+            (None, Some(src)) => format!("{src:?}"),
+            (None, None) => "None".to_string(),
+        };
+        format!(
+            "Tokenizer(model='{}', vocab_size={}, pattern={pattern}, special_tokens={})",
+            self.inner.model_name(),
+            self.inner.vocab_size(),
+            self.inner.added_tokens().len()
+        )
+    }
+}
+
+fn specials(
+    allowed: Option<&Bound<'_, PyAny>>,
+    disallowed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(SpecialSet, SpecialSet)> {
+    let a = match allowed {
+        None => SpecialSet::Some(Default::default()),
+        Some(o) => special_set(o)?,
+    };
+    let d = match disallowed {
+        None => SpecialSet::All,
+        Some(o) => special_set(o)?,
+    };
+    Ok((a, d))
+}
+
+/// Special tokens in id order (a dict has no meaningful order here).
+fn sorted_specials(m: Option<std::collections::HashMap<String, u32>>) -> Vec<(String, u32)> {
+    let mut v: Vec<(String, u32)> = m.unwrap_or_default().into_iter().collect();
+    v.sort_by_key(|x| x.1);
+    v
+}
+
+pub(crate) fn from_ranks(
+    ranks: &[(Vec<u8>, u32)],
+    pattern: Option<&str>,
+    specials: Vec<(String, u32)>,
+    origin: &str,
+) -> Result<toksmith::Tokenizer, Error> {
+    let model = tiktoken::model_from_ranks(ranks, origin)?;
+    let pretok = Pretokenizer::new(pattern)?;
+    let added = specials
+        .into_iter()
+        .map(|(content, id)| toksmith::tokenizer::AddedToken {
+            content,
+            id,
+            special: true,
+        })
+        .collect();
+    toksmith::Tokenizer::new(
+        None,
+        pretok,
+        toksmith::tokenizer::Model::Bpe(model),
+        added,
+        None,
+    )
+}
