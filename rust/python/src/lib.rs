@@ -61,6 +61,15 @@ pub(crate) fn texts_of(v: Vec<Bound<'_, PyString>>) -> PyResult<Vec<String>> {
     v.iter().map(text_of).collect()
 }
 
+/// A pattern for `__repr__`: its name quoted, else its regex, else `None`.
+pub(crate) fn pattern_repr(name: Option<&str>, source: Option<&str>) -> String {
+    match (name, source) {
+        (Some(n), _) => format!("'{n}'"),
+        (None, Some(src)) => format!("{src:?}"),
+        (None, None) => "None".to_string(),
+    }
+}
+
 /// `"all"` or an iterable of strings.
 pub(crate) fn special_set(obj: &Bound<'_, PyAny>) -> PyResult<SpecialSet> {
     if let Ok(s) = obj.cast::<PyString>() {

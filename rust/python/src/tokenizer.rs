@@ -19,22 +19,8 @@ pub(crate) struct PyTokenizer {
 }
 
 fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, data).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
+    toksmith::write_atomic(path, |tmp| {
+        std::fs::write(tmp, data).map_err(|e| Error::io(tmp, e))
     })
 }
 
@@ -331,14 +317,10 @@ impl PyTokenizer {
     }
 
     fn __repr__(&self) -> String {
-        let pattern = match (
+        let pattern = crate::pattern_repr(
             self.inner.pretokenizer.name(),
             self.inner.pretokenizer.source(),
-        ) {
-            (Some(n), _) => format!("'{n}'"),
-            (None, Some(src)) => format!("{src:?}"),
-            (None, None) => "None".to_string(),
-        };
+        );
         format!(
             "Tokenizer(model='{}', vocab_size={}, pattern={pattern}, special_tokens={})",
             self.inner.model_name(),

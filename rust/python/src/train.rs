@@ -132,11 +132,7 @@ impl PyWordCounts {
             "WordCounts(words={}, total={}, pattern={}, dropped_words={})",
             self.inner.words.len(),
             self.inner.total(),
-            match (self.pattern_name(), self.inner.pattern.as_deref()) {
-                (Some(n), _) => format!("'{n}'"),
-                (None, Some(src)) => format!("{src:?}"),
-                (None, None) => "None".to_string(),
-            },
+            crate::pattern_repr(self.pattern_name(), self.inner.pattern.as_deref()),
             self.inner.dropped_words
         )
     }

@@ -69,27 +69,9 @@ impl Counts {
         self.words = all.into_iter().collect();
     }
 
-    /// Writes the counts to `path`.
+    /// Writes the counts to `path` (via a temporary file and a rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::invalid(format!("{}: not a file path", path.display())))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let res = self
-            .write_to(&tmp)
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
-        if res.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        res
+        crate::write_atomic(path, |tmp| self.write_to(tmp))
     }
 
     fn write_to(&self, path: &Path) -> Result<()> {
