@@ -186,7 +186,6 @@ def train(
         raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
     args = {
         "model": model,
-        "pattern": None,
         "vocab_size": _non_negative("vocab_size", vocab_size),
         "min_frequency": _non_negative("min_frequency", min_frequency),
         "special_tokens": list(special_tokens),

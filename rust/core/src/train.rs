@@ -70,7 +70,7 @@ pub fn train_from_counts(
         ));
     }
     let trained = bpe::train(counts, &cfg, progress)?;
-    let m = trained.model;
+    let m = trained;
     let mut specials = cfg.special_tokens.clone();
     if let Some(u) = &cfg.unk_token {
         if !specials.contains(u) {

@@ -18,7 +18,6 @@ use toksmith::Error;
 #[pyo3(from_item_all)]
 pub(crate) struct TrainArgs {
     model: String,
-    pattern: Option<String>,
     vocab_size: usize,
     min_frequency: u64,
     special_tokens: Vec<String>,
@@ -33,9 +32,8 @@ pub(crate) struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn config(&self) -> Result<(ModelType, Pretokenizer, TrainerConfig), Error> {
+    fn config(&self) -> Result<(ModelType, TrainerConfig), Error> {
         let model: ModelType = self.model.parse()?;
-        let pretok = Pretokenizer::new(self.pattern.as_deref())?;
         let mut initial_alphabet = Vec::new();
         for s in &self.initial_alphabet {
             let mut chars = s.chars();
@@ -62,7 +60,7 @@ impl TrainArgs {
             unk_token: self.unk_token.clone(),
             byte_fallback: self.byte_fallback,
         };
-        Ok((model, pretok, cfg))
+        Ok((model, cfg))
     }
 
     fn progress(&self) -> Option<StderrProgress> {
@@ -317,7 +315,7 @@ pub(crate) fn train_counts(
         ));
     }
     let pretok = Pretokenizer::new(counts.pattern.as_deref()).py(py)?;
-    let (model, _, cfg) = args.config().py(py)?;
+    let (model, cfg) = args.config().py(py)?;
     let progress = args.progress();
     let p = progress.as_ref().map(|p| p as &dyn Progress);
     let inner = py

@@ -7,4 +7,4 @@ pub mod model;
 pub mod trainer;
 
 pub use model::{BpeKind, BpeModel, BpeOptions};
-pub use trainer::{train, Trained, TrainerConfig};
+pub use trainer::{train, TrainerConfig};

@@ -301,21 +301,12 @@ fn compute_alphabet(cfg: &TrainerConfig, counts: &WordCounts) -> Vec<u32> {
     kept.into_iter().map(|(c, _)| c as u32).collect()
 }
 
-/// The result of training: the model and the ordered merges as trained
-/// (duplicates included, for inspection).
-pub struct Trained {
-    /// The trained model.
-    pub model: BpeModel,
-    /// Number of merges performed (duplicates included).
-    pub merges_done: usize,
-}
-
 /// Trains a BPE model on pre-token counts.
 pub fn train(
     counts: &WordCounts,
     cfg: &TrainerConfig,
     progress: Option<&dyn Progress>,
-) -> Result<Trained> {
+) -> Result<BpeModel> {
     if counts.is_empty() {
         return Err(Error::invalid("empty corpus: no pre-tokens to train on"));
     }
@@ -512,9 +503,7 @@ pub fn train(
             fuse_unk: false,
         }
     };
-    let merges_done = merges.len();
-    let model = BpeModel::from_parts(kind, vb.id_to_word, &merges, Default::default())?;
-    Ok(Trained { model, merges_done })
+    BpeModel::from_parts(kind, vb.id_to_word, &merges, Default::default())
 }
 
 fn push_entries(
@@ -573,7 +562,7 @@ mod tests {
             ("GPT-2", 1),
         ]);
         let t = train(&wc, &cfg(false, 30000, 2), None).unwrap();
-        let m = &t.model;
+        let m = &t;
         let alphabet = "-2BEGPRTabdegilnorstuv";
         for (i, ch) in alphabet.chars().enumerate() {
             assert_eq!(m.token_to_id(&ch.to_string()), Some(i as u32));
@@ -595,7 +584,7 @@ mod tests {
     fn overlapping_pairs_merge_left_to_right() {
         let wc = counts(&[("aaaa", 3)]);
         let t = train(&wc, &cfg(false, 10, 0), None).unwrap();
-        let merges = t.model.merges_str();
+        let merges = t.merges_str();
         assert_eq!(merges[0], ("a".to_string(), "a".to_string()));
         assert_eq!(merges[1], ("aa".to_string(), "aa".to_string()));
     }
@@ -615,12 +604,12 @@ mod tests {
             *wc.entry(w.into_boxed_str()).or_default() += 1 + (seed >> 40) % 50;
         }
         let c = cfg(true, 1500, 2);
-        let parallel = train(&wc, &c, None).unwrap().model;
+        let parallel = train(&wc, &c, None).unwrap();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let sequential = pool.install(|| train(&wc, &c, None)).unwrap().model;
+        let sequential = pool.install(|| train(&wc, &c, None)).unwrap();
         assert!(
             rayon::current_num_threads() > 1 || cfg!(miri),
             "needs more than one thread"

@@ -146,19 +146,13 @@ impl Pretokenizer {
     }
 
     /// Calls `f` on each piece of `text`, in order.
-    pub fn for_each_piece<'t>(&self, text: &'t str, mut f: impl FnMut(&'t str)) -> Result<()> {
+    pub fn for_each_piece<'t>(&self, text: &'t str, f: impl FnMut(&'t str)) -> Result<()> {
         match self {
-            Pretokenizer::None => {
-                if !text.is_empty() {
-                    f(text);
-                }
-                Ok(())
-            }
             Pretokenizer::Regex { fast: Some(s), .. } => {
                 s.for_each(text, f);
                 Ok(())
             }
-            Pretokenizer::Regex { .. } => self.for_each_piece_regex(text, f),
+            _ => self.for_each_piece_regex(text, f),
         }
     }
 
