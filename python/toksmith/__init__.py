@@ -1,4 +1,4 @@
-"""toksmith: train and run BPE tokenizers, fast and exactly compatible with HF.
+"""toksmith: train and run BPE and WordPiece tokenizers, fast and exactly compatible with HF.
 
 >>> import toksmith
 >>> tok = toksmith.train(iter(["hello world\\n"] * 50), vocab_size=260, min_frequency=1,
@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Optional, Union
 
 from . import _core
-from ._core import Tokenizer, WordCounts
+from ._core import Encoding, Tokenizer, WordCounts
 from .encodings import get_encoding, list_encoding_names
 from .errors import InvalidInputError, TokenizerError, TokenizerIOError, UnknownTokenError
 
 __all__ = [
     "Tokenizer",
+    "Encoding",
     "WordCounts",
     "train",
     "count",
@@ -74,6 +75,24 @@ class _Unset:
 _DEFAULT_PATTERN = _Unset()
 
 
+class _Default:
+    """A keyword left out: its default depends on the model."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+_MODEL_DEFAULTS = {
+    # model: (vocab_size, special_tokens, limit_alphabet, normalizer, pattern)
+    "wordpiece": (30000, _BERT_SPECIALS, 1000, "bert", "bert"),
+}
+_OTHER_DEFAULTS = (32000, (), None, None, "o200k")
+
+
 def _pattern_source(pattern: Optional[str]) -> Optional[str]:
     return None if pattern is None else (_core.pattern_source(pattern) or pattern)
 
@@ -82,6 +101,7 @@ def count(
     inputs: Inputs,
     *,
     pattern: Optional[str] = "o200k",
+    normalizer: Optional[str] = None,
     max_words: Optional[int] = None,
     show_progress: Union[bool, Literal["always"]] = True,
     num_threads: Optional[int] = None,
@@ -103,6 +123,7 @@ def count(
     """
     args = {
         "pattern": pattern,
+        "normalizer": normalizer,
         "max_words": None if max_words is None else _non_negative("max_words", max_words),
         **_progress(show_progress),
         "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
@@ -131,20 +152,23 @@ def train(
     inputs: Union[Inputs, WordCounts],
     *,
     model: str = "bbpe",
-    vocab_size: int = 32000,
+    vocab_size: Union[int, _Default] = _Default("32000 (30000 for wordpiece)"),
     pattern: Union[Optional[str], _Unset] = _DEFAULT_PATTERN,
-    special_tokens: Iterable[str] = (),
+    special_tokens: Union[Iterable[str], _Default] = _Default("() (BERT's five for wordpiece)"),
     min_frequency: int = 2,
     show_progress: Union[bool, Literal["always"]] = True,
-    limit_alphabet: Optional[int] = None,
+    limit_alphabet: Union[Optional[int], _Default] = _Default("None (1000 for wordpiece)"),
     initial_alphabet: Iterable[str] = (),
     max_token_length: Optional[int] = None,
     unk_token: Optional[str] = None,
     byte_fallback: bool = False,
     max_words: Optional[int] = None,
     num_threads: Optional[int] = None,
+    normalizer: Union[Optional[str], _Default] = _Default("None ('bert' for wordpiece)"),
+    scoring: Literal["likelihood", "frequency"] = "likelihood",
+    continuing_subword_prefix: Optional[str] = None,
 ) -> Tokenizer:
-    """Train a BPE tokenizer and return it.
+    """Train a BPE or WordPiece tokenizer and return it.
 
     Args:
         inputs: a path (file or directory, walked for text files; gzip, xz and
@@ -152,19 +176,25 @@ def train(
             iterable of ``str`` (consumed as a stream, in batches), or a
             :class:`WordCounts` from :func:`count`. Each line of a file is one
             document; each string of an iterable is one document.
-        model: ``"bbpe"`` (byte-level, GPT-2 style, nothing is ever unknown) or
-            ``"bpe"`` (character-level, with ``unk_token``/``byte_fallback``).
-        vocab_size: target size, special tokens included.
+        model: ``"bbpe"`` (byte-level, GPT-2 style, nothing is ever unknown),
+            ``"bpe"`` (character-level, with ``unk_token``/``byte_fallback``)
+            or ``"wordpiece"`` (BERT; see ``scoring``).
+        vocab_size: target size, special tokens included (default 32000;
+            30000 for wordpiece, as HF's ``BertWordPieceTokenizer``).
         pattern: pre-tokenizer: ``"gpt2"`` (= ``"r50k"``, ``"p50k"``),
             ``"cl100k"``, ``"o200k"`` (the default), any regex (fancy-regex
-            syntax), or None (each document is one word). With counts, the
-            counts' pattern is used, and a different ``pattern`` is an error.
-        special_tokens: tokens given the first ids, in order.
+            syntax), ``"bert"`` (HF's BertPreTokenizer: whitespace and each
+            punctuation character; the default for wordpiece), or None (each
+            document is one word). With counts, the counts' pattern is used,
+            and a different ``pattern`` is an error.
+        special_tokens: tokens given the first ids, in order (wordpiece
+            default: ``[PAD] [UNK] [CLS] [SEP] [MASK]``).
         min_frequency: pairs seen fewer times are not merged.
         show_progress: a progress bar on stderr for counting and merging:
             True draws it when stderr is a terminal, ``"always"`` also
             elsewhere (as plain lines, about once a second), False never.
-        limit_alphabet: keep at most this many characters (``bpe`` only).
+        limit_alphabet: keep at most this many characters (``bpe`` and
+            ``wordpiece``; wordpiece default 1000, as HF).
         initial_alphabet: characters always kept (``bpe`` only).
         max_token_length: longest token, in characters (bytes for ``bbpe``).
         unk_token: unknown token for ``bpe`` (added to the special tokens).
@@ -172,6 +202,16 @@ def train(
             unknown characters (``bpe`` only).
         max_words: memory budget for counting (see :func:`count`).
         num_threads: threads to use (all cores when None).
+        normalizer: applied before splitting, and kept in the tokenizer:
+            ``"bert"`` (BERT uncased: clean control characters, space out CJK,
+            strip accents, lowercase; the wordpiece default), ``"bert_cased"``,
+            ``"nfc"``, ``"nfd"``, ``"nfkc"``, ``"nfkd"``, ``"lowercase"`` or None.
+        scoring: wordpiece only: ``"likelihood"`` merges the pair with the
+            highest ``count(ab) / (count(a) * count(b))`` (WordPiece as
+            published); ``"frequency"`` merges the most frequent pair, which is
+            what HF's ``WordPieceTrainer`` does (BPE with the ``##`` prefix).
+        continuing_subword_prefix: wordpiece prefix for tokens inside a word
+            (``"##"`` by default).
 
     With ``model="bbpe", pattern="gpt2"`` the vocabulary and the ordered merges
     equal HF ``tokenizers`` BpeTrainer's with a ``ByteLevel`` pre-tokenizer.
@@ -182,8 +222,15 @@ def train(
         >>> tok.merges[0]
         ('l', 'o')
     """
+    d_vocab, d_specials, d_alpha, d_norm, d_pattern = _MODEL_DEFAULTS.get(model, _OTHER_DEFAULTS)
+    vocab_size = d_vocab if isinstance(vocab_size, _Default) else vocab_size
+    special_tokens = d_specials if isinstance(special_tokens, _Default) else special_tokens
+    limit_alphabet = d_alpha if isinstance(limit_alphabet, _Default) else limit_alphabet
+    normalizer = d_norm if isinstance(normalizer, _Default) else normalizer
     if isinstance(special_tokens, str):
         raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
+    if model != "wordpiece" and (scoring != "likelihood" or continuing_subword_prefix is not None):
+        raise InvalidInputError("scoring and continuing_subword_prefix are for model='wordpiece'")
     args = {
         "model": model,
         "vocab_size": _non_negative("vocab_size", vocab_size),
@@ -196,6 +243,9 @@ def train(
         "byte_fallback": bool(byte_fallback),
         **_progress(show_progress),
         "num_threads": None if num_threads is None else _non_negative("num_threads", num_threads),
+        "normalizer": normalizer,
+        "scoring": scoring,
+        "continuing_subword_prefix": continuing_subword_prefix,
     }
     if isinstance(inputs, WordCounts):
         if not isinstance(pattern, _Unset) and _pattern_source(pattern) != inputs.pattern:
@@ -205,9 +255,9 @@ def train(
             )
         counts = inputs
     else:
-        chosen = "o200k" if isinstance(pattern, _Unset) else pattern
-        counts = count(inputs, pattern=chosen, max_words=max_words, show_progress=show_progress,
-                       num_threads=num_threads)
+        chosen = d_pattern if isinstance(pattern, _Unset) else pattern
+        counts = count(inputs, pattern=chosen, normalizer=normalizer, max_words=max_words,
+                       show_progress=show_progress, num_threads=num_threads)
     return _core.train_counts(counts, args)
 
 

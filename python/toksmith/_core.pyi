@@ -90,10 +90,47 @@ class Tokenizer:
     @property
     def special_tokens_set(self) -> frozenset[str]:
         """The special tokens' strings."""
-    def decode(self, ids: Iterable[int]) -> str:
+    def decode(self, ids: Iterable[int], *, skip_special_tokens: bool = False) -> str:
         """Decode ids; invalid UTF-8 becomes U+FFFD. Unknown id: UnknownTokenError (a KeyError)."""
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """Decode ids to raw bytes."""
+    def encode_full(
+        self,
+        text: str,
+        pair: Optional[str] = None,
+        *,
+        allowed_special: _Special = (),
+        disallowed_special: _Special = "all",
+        add_special_tokens: bool = True,
+    ) -> Encoding:
+        """Encode ``text`` (and ``pair``) with tokens, offsets and type ids, as HF's ``encode``.
+
+        Offsets are character spans into the text given; special tokens added by
+        the post-processor have ``(0, 0)``. Special tokens in the text follow
+        ``allowed_special`` / ``disallowed_special`` as in :meth:`encode`.
+
+        >>> import toksmith
+        >>> tok = toksmith.train(iter(["hello world\n"] * 20), model="wordpiece", vocab_size=60,
+        ...                      min_frequency=1, show_progress=False)
+        >>> e = tok.encode_full("Hello world")
+        >>> e.tokens[0], e.offsets[1]
+        ('[CLS]', (0, 5))
+        """
+    @staticmethod
+    def from_wordpiece_vocab(
+        path: Union[str, PathLike[str]],
+        *,
+        lowercase: bool = True,
+        strip_accents: Optional[bool] = None,
+        clean_text: bool = True,
+        handle_chinese_chars: bool = True,
+        unk_token: str = "[UNK]",
+        continuing_subword_prefix: str = "##",
+        max_input_chars_per_word: int = 100,
+    ) -> Tokenizer:
+        """Load a BERT ``vocab.txt`` as HF's ``BertWordPieceTokenizer(vocab)`` does."""
+    def save_wordpiece_vocab(self, path: Union[str, PathLike[str]]) -> None:
+        """Write a WordPiece vocabulary as ``vocab.txt`` (one token per line, in id order)."""
     def token_to_id(self, token: str) -> Optional[int]:
         """The id of a token string, or None."""
     def id_to_token(self, id: int) -> Optional[str]:
@@ -107,7 +144,7 @@ class Tokenizer:
     def vocab_size(self) -> int:
         """Number of ids, special tokens included."""
     @property
-    def model(self) -> Literal["bbpe", "bpe"]:
+    def model(self) -> Literal["bbpe", "bpe", "wordpiece"]:
         """The model family."""
     @property
     def pattern(self) -> Optional[str]:
@@ -118,6 +155,25 @@ class Tokenizer:
     @property
     def special_tokens(self) -> dict[str, int]:
         """Special (added) tokens and their ids."""
+
+class Encoding:
+    """Ids, token strings, character offsets, type ids and masks of an encoded text (or pair)."""
+
+    @property
+    def ids(self) -> list[int]: ...
+    @property
+    def tokens(self) -> list[str]: ...
+    @property
+    def offsets(self) -> list[tuple[int, int]]: ...
+    @property
+    def type_ids(self) -> list[int]: ...
+    @property
+    def special_tokens_mask(self) -> list[int]: ...
+    @property
+    def attention_mask(self) -> list[int]: ...
+    @property
+    def sequence_ids(self) -> list[Optional[int]]: ...
+    def __len__(self) -> int: ...
 
 class WordCounts:
     """Pre-token counts (see ``toksmith.count``). Immutable; ``a + b`` merges.

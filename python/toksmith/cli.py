@@ -15,6 +15,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn, Optional
@@ -56,22 +57,36 @@ def _show(a: argparse.Namespace) -> object:
     return "always" if a.progress else not a.no_progress
 
 
+def _normalizer(a: argparse.Namespace) -> Optional[str]:
+    return None if a.normalizer is None or a.normalizer.lower() == "none" else a.normalizer
+
+
 def _cmd_count(a: argparse.Namespace) -> None:
     counts = count(_inputs(a.files), pattern=_pattern(a), max_words=a.max_words,  # type: ignore[arg-type]
-                   show_progress=_show(a), num_threads=a.threads)
+                   normalizer=_normalizer(a), show_progress=_show(a), num_threads=a.threads)
     counts.save(a.output)
     sys.stderr.write(f"tok: wrote {a.output} ({len(counts)} distinct words, {counts.total} occurrences)\n")
 
 
 def _cmd_train(a: argparse.Namespace) -> None:
-    common = dict(
+    common: dict[str, object] = dict(
         model=a.model,
-        vocab_size=a.vocab_size,
-        special_tokens=a.special_token or (),
         min_frequency=a.min_frequency,
         show_progress=_show(a),
         num_threads=a.threads,
     )
+    if a.vocab_size is not None:
+        common["vocab_size"] = a.vocab_size
+    if a.special_token:
+        common["special_tokens"] = a.special_token
+    if a.normalizer is not None:
+        common["normalizer"] = _normalizer(a)
+    if a.model == "wordpiece":
+        common["scoring"] = a.scoring
+        if a.prefix is not None:
+            common["continuing_subword_prefix"] = a.prefix
+    elif a.scoring != "likelihood" or a.prefix is not None:
+        _fail("--scoring and --prefix are for --model wordpiece")
     if a.counts is not None:
         if a.files:
             _fail("give either --counts or input files, not both")
@@ -80,7 +95,9 @@ def _cmd_train(a: argparse.Namespace) -> None:
         else:
             tok = train(WordCounts.load(a.counts), **common)  # type: ignore[arg-type]
     else:
-        tok = train(_inputs(a.files), pattern=_pattern(a), max_words=a.max_words, **common)  # type: ignore[arg-type]
+        if a.pattern_given:
+            common["pattern"] = _pattern(a)
+        tok = train(_inputs(a.files), max_words=a.max_words, **common)  # type: ignore[arg-type]
     tok.save(a.output)
     sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
 
@@ -90,13 +107,25 @@ def _load(a: argparse.Namespace) -> Tokenizer:
         _fail("give exactly one of -t/--tokenizer FILE and --encoding NAME")
     if a.encoding is not None:
         return get_encoding(a.encoding)
-    return Tokenizer.from_file(a.tokenizer)
+    return _load_file(a.tokenizer)
+
+
+def _load_file(path: str) -> Tokenizer:
+    """A tokenizer file by its kind: a BERT ``vocab.txt`` or a ``tokenizer.json``."""
+    if path.endswith(".txt"):
+        return Tokenizer.from_wordpiece_vocab(path)
+    return Tokenizer.from_file(path)
 
 
 def _cmd_encode(a: argparse.Namespace) -> None:
     tok = _load(a)
     text = a.text if a.text is not None else sys.stdin.read()
     allowed = "all" if a.allow_special else ()
+    if a.full:
+        e = tok.encode_full(text, allowed_special=allowed)
+        print(json.dumps({"ids": e.ids, "tokens": e.tokens, "offsets": e.offsets,
+                          "type_ids": e.type_ids}, ensure_ascii=False))
+        return
     ids = tok.encode(text, allowed_special=allowed)
     print(" ".join(map(str, ids)))
 
@@ -115,23 +144,27 @@ def _cmd_decode(a: argparse.Namespace) -> None:
 
 
 def _cmd_info(a: argparse.Namespace) -> None:
-    tok = Tokenizer.from_file(a.tokenizer)
+    tok = _load_file(a.tokenizer)
     specials = tok.special_tokens
     print(f"model: {tok.model}")
     print(f"vocab size: {tok.vocab_size}")
-    print(f"merges: {len(tok.merges)}")
+    if tok.model in ("bbpe", "bpe"):
+        print(f"merges: {len(tok.merges)}")
     name = tok.pattern_name
     print(f"pattern: {name if name else tok.pattern}")
     print("special tokens: " + (", ".join(f"{t} ({i})" for t, i in specials.items()) or "none"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="tok", description="Train and run BPE tokenizers.")
+    p = _Parser(prog="tok", description="Train and run BPE and WordPiece tokenizers.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def inputs_and_counting(p: argparse.ArgumentParser, files_help: str) -> None:
         p.add_argument("files", nargs="*", help=files_help)
-        p.add_argument("--pattern", default=None, help="gpt2, r50k, p50k, cl100k, o200k (default), a regex, or none")
+        p.add_argument("--pattern", default=None,
+                       help="gpt2, r50k, p50k, cl100k, o200k (default; bert for wordpiece), bert, a regex, or none")
+        p.add_argument("--normalizer", default=None,
+                       help="bert, bert_cased, nfc, nfd, nfkc, nfkd, lowercase or none (default: none; bert for wordpiece)")
         p.add_argument("--max-words", type=int, default=None, help="keep at most N distinct words while counting")
         p.add_argument("--threads", type=int, default=None)
         shown = p.add_mutually_exclusive_group()
@@ -146,27 +179,31 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a tokenizer on text files or a counts file")
     inputs_and_counting(t, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
     t.add_argument("--counts", help="train on a counts file from tok count instead of text")
-    t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe"])
-    t.add_argument("--vocab-size", type=int, default=32000)
+    t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece"])
+    t.add_argument("--vocab-size", type=int, default=None, help="default 32000 (30000 for wordpiece)")
+    t.add_argument("--scoring", default="likelihood", choices=["likelihood", "frequency"],
+                   help="wordpiece: likelihood gain (default) or pair frequency (HF's WordPieceTrainer)")
+    t.add_argument("--prefix", default=None, help="wordpiece continuing-subword prefix (default ##)")
     t.add_argument("--min-frequency", type=int, default=2)
     t.add_argument("--special-token", action="append", help="repeat for several")
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("encode", help="print the ids of TEXT (or stdin)")
-    e.add_argument("-t", "--tokenizer", help="a tokenizer.json")
+    e.add_argument("-t", "--tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
     e.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     e.add_argument("--allow-special", action="store_true", help="encode special tokens in the text as such")
+    e.add_argument("--full", action="store_true", help="print ids, tokens, offsets and type ids as JSON")
     e.add_argument("text", nargs="?")
     e.set_defaults(func=_cmd_encode)
 
     d = sub.add_parser("decode", help="print the text of token ids")
-    d.add_argument("-t", "--tokenizer", help="a tokenizer.json")
+    d.add_argument("-t", "--tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
     d.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     d.add_argument("ids", nargs="*")
     d.set_defaults(func=_cmd_decode)
 
     i = sub.add_parser("info", help="describe a tokenizer file")
-    i.add_argument("tokenizer")
+    i.add_argument("tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
     i.set_defaults(func=_cmd_info)
     return p
 

@@ -1,10 +1,10 @@
 //! # toksmith
 //!
-//! A tokenizer toolkit: train and run byte-level and character-level BPE,
-//! exactly compatible with HF `tokenizers` files and training. Pure Rust; the
+//! A tokenizer toolkit: train and run byte-level and character-level BPE and
+//! WordPiece, exactly compatible with HF `tokenizers` files and training. Pure Rust; the
 //! Python bindings live in the `toksmith-py` crate.
 //!
-//! Pipeline: [`normalize`] → [`pretokenize`] → model ([`bpe`]) → post-processor,
+//! Pipeline: [`normalize`] → [`pretokenize`] → model ([`bpe`], [`wordpiece`]) → post-processor,
 //! assembled in [`tokenizer::Tokenizer`]. Training counts pre-tokens
 //! ([`counts`]) and runs the heap-based trainer ([`bpe::trainer`]).
 
@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod pretokenize;
 pub mod tokenizer;
 pub mod train;
+pub mod wordpiece;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -3,8 +3,11 @@
 use crate::bpe::{self, TrainerConfig};
 use crate::counts::{collect_files, Counts, Progress, WordCounter, WordCounts};
 use crate::error::{Error, Result};
+use crate::normalize::Normalizer;
 use crate::pretokenize::Pretokenizer;
 use crate::tokenizer::{AddedToken, Model, Tokenizer};
+use crate::tokenizer::{Decoder, PostProcessor};
+use crate::wordpiece::{self, WordPieceModel};
 use std::path::PathBuf;
 
 /// Model families that can be trained.
@@ -14,6 +17,30 @@ pub enum ModelType {
     Bbpe,
     /// Character-level BPE.
     Bpe,
+    /// WordPiece.
+    WordPiece,
+}
+
+/// How WordPiece training picks the next merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// `count(ab) / (count(a) * count(b))`: the likelihood gain (WordPiece proper).
+    Likelihood,
+    /// `count(ab)`: HF's `WordPieceTrainer` (BPE with the `##` prefix).
+    Frequency,
+}
+
+impl std::str::FromStr for Scoring {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "likelihood" => Ok(Scoring::Likelihood),
+            "frequency" => Ok(Scoring::Frequency),
+            other => Err(Error::invalid(format!(
+                "unknown scoring {other:?}; expected 'likelihood' or 'frequency'"
+            ))),
+        }
+    }
 }
 
 impl std::str::FromStr for ModelType {
@@ -22,8 +49,9 @@ impl std::str::FromStr for ModelType {
         match s {
             "bbpe" | "byte_bpe" | "bytelevel" => Ok(ModelType::Bbpe),
             "bpe" => Ok(ModelType::Bpe),
+            "wordpiece" => Ok(ModelType::WordPiece),
             other => Err(Error::invalid(format!(
-                "unknown model {other:?}; expected one of 'bbpe', 'bpe'"
+                "unknown model {other:?}; expected one of 'bbpe', 'bpe', 'wordpiece'"
             ))),
         }
     }
@@ -34,6 +62,7 @@ impl std::str::FromStr for ModelType {
 pub fn count_files(
     paths: &[PathBuf],
     pretok: &Pretokenizer,
+    normalizer: Option<&Normalizer>,
     max_words: Option<usize>,
     progress: Option<&dyn Progress>,
 ) -> Result<Counts> {
@@ -42,7 +71,7 @@ pub fn count_files(
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
-    let mut counter = WordCounter::new(pretok, None).with_max_words(max_words);
+    let mut counter = WordCounter::new(pretok, normalizer).with_max_words(max_words);
     for f in &files {
         counter.add_file(f, progress, total)?;
     }
@@ -52,14 +81,20 @@ pub fn count_files(
     Ok(counter.into_counts())
 }
 
-/// Trains a tokenizer on already counted pre-tokens.
+/// Trains a tokenizer on already counted pre-tokens. `normalizer` is the
+/// one the counts were made with; it goes into the tokenizer.
 pub fn train_from_counts(
     counts: &WordCounts,
     pretok: Pretokenizer,
+    normalizer: Option<Normalizer>,
     model: ModelType,
+    scoring: Scoring,
     cfg: TrainerConfig,
     progress: Option<&dyn Progress>,
 ) -> Result<Tokenizer> {
+    if model == ModelType::WordPiece {
+        return train_wordpiece(counts, pretok, normalizer, scoring, cfg, progress);
+    }
     let cfg = TrainerConfig {
         byte_level: model == ModelType::Bbpe,
         ..cfg
@@ -87,5 +122,80 @@ pub fn train_from_counts(
             special: true,
         })
         .collect();
-    Tokenizer::new(None, pretok, Model::Bpe(m), added, None)
+    Tokenizer::new(normalizer, pretok, Model::Bpe(m), added, None)
+}
+
+fn train_wordpiece(
+    counts: &WordCounts,
+    pretok: Pretokenizer,
+    normalizer: Option<Normalizer>,
+    scoring: Scoring,
+    cfg: TrainerConfig,
+    progress: Option<&dyn Progress>,
+) -> Result<Tokenizer> {
+    if cfg.byte_fallback {
+        return Err(Error::invalid(
+            "byte_fallback is not available for WordPiece",
+        ));
+    }
+    if cfg.max_token_length.is_some() {
+        return Err(Error::invalid(
+            "max_token_length is not available for WordPiece",
+        ));
+    }
+    let unk = cfg.unk_token.clone().unwrap_or_else(|| "[UNK]".into());
+    let prefix = cfg
+        .continuing_subword_prefix
+        .clone()
+        .unwrap_or_else(|| "##".into());
+    let mut specials = cfg.special_tokens.clone();
+    if !specials.contains(&unk) {
+        specials.insert(0, unk.clone());
+    }
+    let cfg = TrainerConfig {
+        byte_level: false,
+        special_tokens: specials.clone(),
+        unk_token: None,
+        continuing_subword_prefix: Some(prefix.clone()),
+        ..cfg
+    };
+    let tokens: Vec<String> = match scoring {
+        Scoring::Likelihood => wordpiece::trainer::train(counts, &cfg, progress)?,
+        Scoring::Frequency => {
+            let m = bpe::train(counts, &cfg, progress)?;
+            let mut v: Vec<(&str, u32)> = m.vocab().collect();
+            v.sort_unstable_by_key(|x| x.1);
+            v.into_iter().map(|(t, _)| t.to_string()).collect()
+        }
+    };
+    let vocab = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (t, i as u32))
+        .collect();
+    let m = WordPieceModel::new(vocab, &unk, &prefix, 100)?;
+    let added: Vec<AddedToken> = specials
+        .iter()
+        .map(|s| AddedToken {
+            content: s.clone(),
+            id: m
+                .token_to_id(s)
+                .expect("special tokens are in the vocabulary"),
+            special: true,
+        })
+        .collect();
+    let id = |t: &'static str| m.token_to_id(t).map(|i| (t, i));
+    let post = match (id("[CLS]"), id("[SEP]")) {
+        (Some(c), Some(s)) if specials.iter().any(|x| x == "[CLS]") => {
+            Some(PostProcessor::bert(c, s))
+        }
+        _ => None,
+    };
+    let decoder = Decoder::WordPiece {
+        prefix,
+        cleanup: true,
+    };
+    let mut tok = Tokenizer::new(normalizer, pretok, Model::WordPiece(m), added, post)?;
+    tok.decoder = decoder;
+    Ok(tok)
 }

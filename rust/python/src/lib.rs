@@ -6,6 +6,7 @@
 //! The classes are in [`tokenizer`] (`Tokenizer`) and [`train`] (`WordCounts`
 //! and the counting and training functions).
 
+mod encoding;
 mod progress;
 mod tokenizer;
 mod train;
@@ -118,6 +119,7 @@ fn pattern_source(name: &str) -> Option<&'static str> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenizer>()?;
     m.add_class::<PyWordCounts>()?;
+    m.add_class::<encoding::PyEncoding>()?;
     m.add_function(wrap_pyfunction!(count_files_py, m)?)?;
     m.add_function(wrap_pyfunction!(count_iter, m)?)?;
     m.add_function(wrap_pyfunction!(train_counts, m)?)?;

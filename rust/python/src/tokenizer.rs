@@ -168,8 +168,92 @@ impl PyTokenizer {
         .py(py)
     }
 
-    fn decode(&self, py: Python<'_>, ids: Vec<u32>) -> PyResult<String> {
-        py.detach(|| self.inner.decode(&ids)).py(py)
+    #[pyo3(signature = (ids, *, skip_special_tokens=false))]
+    fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> PyResult<String> {
+        py.detach(|| self.inner.decode_with(&ids, skip_special_tokens))
+            .py(py)
+    }
+
+    /// Ids, tokens, offsets (characters), type ids and masks of `text`
+    /// (and `pair`), with the post-processor's special tokens.
+    #[pyo3(signature = (text, pair=None, *, allowed_special=None, disallowed_special=None, add_special_tokens=true))]
+    fn encode_full(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyString>,
+        pair: Option<&Bound<'_, PyString>>,
+        allowed_special: Option<&Bound<'_, PyAny>>,
+        disallowed_special: Option<&Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+    ) -> PyResult<crate::encoding::PyEncoding> {
+        let (a, d) = specials(allowed_special, disallowed_special)?;
+        let text = text_of(text)?;
+        let pair = pair.map(text_of).transpose()?;
+        let enc = py
+            .detach(|| {
+                self.inner
+                    .encode_full(&text, pair.as_deref(), &a, &d, add_special_tokens)
+            })
+            .py(py)?;
+        Ok(crate::encoding::to_py(
+            &self.inner,
+            enc,
+            &text,
+            pair.as_deref(),
+        ))
+    }
+
+    /// Loads a BERT `vocab.txt` with the BERT normalizer, pre-tokenizer and
+    /// post-processor, as HF's `BertWordPieceTokenizer` does.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, lowercase=true, strip_accents=None, clean_text=true, handle_chinese_chars=true, unk_token="[UNK]".to_string(), continuing_subword_prefix="##".to_string(), max_input_chars_per_word=100))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_wordpiece_vocab(
+        py: Python<'_>,
+        path: PathBuf,
+        lowercase: bool,
+        strip_accents: Option<bool>,
+        clean_text: bool,
+        handle_chinese_chars: bool,
+        unk_token: String,
+        continuing_subword_prefix: String,
+        max_input_chars_per_word: usize,
+    ) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                let origin = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                let vocab = toksmith::wordpiece::WordPieceModel::read_vocab_txt(&text, &origin)?;
+                let norm = toksmith::normalize::BertNormalizer {
+                    clean_text,
+                    handle_chinese_chars,
+                    strip_accents,
+                    lowercase,
+                };
+                toksmith::wordpiece::bert_tokenizer(
+                    vocab,
+                    norm,
+                    &unk_token,
+                    &continuing_subword_prefix,
+                    max_input_chars_per_word,
+                )
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Writes the WordPiece vocabulary as a BERT `vocab.txt`.
+    fn save_wordpiece_vocab(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| {
+            let toksmith::tokenizer::Model::WordPiece(m) = &self.inner.model else {
+                return Err(Error::invalid(format!(
+                    "only WordPiece tokenizers have a vocab.txt, not {}",
+                    self.inner.model_name()
+                )));
+            };
+            m.vocab_txt().and_then(|s| write_atomic(&path, &s))
+        })
+        .py(py)
     }
 
     fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
@@ -205,14 +289,13 @@ impl PyTokenizer {
                 .map(|a| a.id)
         }) {
             Some(id) => Some(id),
-            None => match self.inner.bpe().kind {
-                toksmith::bpe::BpeKind::ByteLevel => self
-                    .inner
-                    .bpe()
-                    .token_to_id(&toksmith::byte_level::encode_bytes(&data)),
+            None => match self.inner.bpe() {
+                Some(b) if b.kind == toksmith::bpe::BpeKind::ByteLevel => {
+                    b.token_to_id(&toksmith::byte_level::encode_bytes(&data))
+                }
                 _ => std::str::from_utf8(&data)
                     .ok()
-                    .and_then(|s| self.inner.bpe().token_to_id(s)),
+                    .and_then(|s| self.inner.model.token_to_id(s)),
             },
         };
         found.ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(PyBytes::new(py, &data).unbind()))
@@ -231,11 +314,16 @@ impl PyTokenizer {
     /// The bytes of every model token (special tokens excluded), sorted.
     fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
         let specials: FxHashSet<u32> = self.inner.added_tokens().iter().map(|a| a.id).collect();
-        let bpe = self.inner.bpe();
-        let mut v: Vec<&[u8]> = bpe
+        let mut v: Vec<&[u8]> = self
+            .inner
+            .model
             .vocab()
+            .into_iter()
             .filter(|(_, id)| !specials.contains(id))
-            .filter_map(|(_, id)| bpe.decoded(id))
+            .filter_map(|(t, id)| match self.inner.bpe() {
+                Some(b) => b.decoded(id),
+                None => Some(t.as_bytes()),
+            })
             .collect();
         v.sort_unstable();
         v.into_iter().map(|b| PyBytes::new(py, b)).collect()
@@ -284,7 +372,7 @@ impl PyTokenizer {
 
     #[getter]
     fn merges(&self) -> Vec<(String, String)> {
-        self.inner.bpe().merges_str()
+        self.inner.bpe().map(|b| b.merges_str()).unwrap_or_default()
     }
 
     #[getter]

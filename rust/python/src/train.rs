@@ -9,8 +9,9 @@ use pyo3::types::{PyDict, PyIterator, PyString};
 use std::path::PathBuf;
 use toksmith::bpe::TrainerConfig;
 use toksmith::counts::{Counts, Progress, WordCounter};
+use toksmith::normalize::Normalizer;
 use toksmith::pretokenize::Pretokenizer;
-use toksmith::train::{count_files, train_from_counts, ModelType};
+use toksmith::train::{count_files, train_from_counts, ModelType, Scoring};
 use toksmith::Error;
 
 /// Options shared by both training entry points.
@@ -29,6 +30,9 @@ pub(crate) struct TrainArgs {
     show_progress: bool,
     force_progress: bool,
     num_threads: Option<usize>,
+    normalizer: Option<String>,
+    scoring: String,
+    continuing_subword_prefix: Option<String>,
 }
 
 impl TrainArgs {
@@ -59,6 +63,7 @@ impl TrainArgs {
             max_token_length: self.max_token_length,
             unk_token: self.unk_token.clone(),
             byte_fallback: self.byte_fallback,
+            continuing_subword_prefix: self.continuing_subword_prefix.clone(),
         };
         Ok((model, cfg))
     }
@@ -199,6 +204,7 @@ impl PyWordCounts {
 #[pyo3(from_item_all)]
 pub(crate) struct CountArgs {
     pattern: Option<String>,
+    normalizer: Option<String>,
     max_words: Option<usize>,
     show_progress: bool,
     force_progress: bool,
@@ -213,13 +219,18 @@ impl CountArgs {
     }
 }
 
+fn normalizer_of(name: Option<&str>) -> Result<Option<Normalizer>, Error> {
+    name.map(Normalizer::from_name).transpose()
+}
+
 fn count_files_inner(py: Python<'_>, paths: &[PathBuf], args: &CountArgs) -> PyResult<Counts> {
     let pretok = Pretokenizer::new(args.pattern.as_deref()).py(py)?;
+    let norm = normalizer_of(args.normalizer.as_deref()).py(py)?;
     let progress = args.progress();
     let p = progress.as_ref().map(|p| p as &dyn Progress);
     py.detach(|| {
         toksmith::with_threads(args.num_threads, || {
-            count_files(paths, &pretok, args.max_words, p)
+            count_files(paths, &pretok, norm.as_ref(), args.max_words, p)
         })
     })
     .py(py)
@@ -233,9 +244,10 @@ fn count_iter_inner(
     const BATCH_BYTES: usize = 8 << 20;
     const BATCH_DOCS: usize = 100_000;
     let pretok = Pretokenizer::new(args.pattern.as_deref()).py(py)?;
+    let norm = normalizer_of(args.normalizer.as_deref()).py(py)?;
     let progress = args.progress();
     let p = progress.as_ref().map(|p| p as &dyn Progress);
-    let mut counter = WordCounter::new(&pretok, None).with_max_words(args.max_words);
+    let mut counter = WordCounter::new(&pretok, norm.as_ref()).with_max_words(args.max_words);
     let mut batch: Vec<String> = Vec::new();
     let mut bytes = 0usize;
     let mut it = texts.clone();
@@ -316,10 +328,16 @@ pub(crate) fn train_counts(
     }
     let pretok = Pretokenizer::new(counts.pattern.as_deref()).py(py)?;
     let (model, cfg) = args.config().py(py)?;
+    let scoring: Scoring = args.scoring.parse().py(py)?;
+    let norm = normalizer_of(args.normalizer.as_deref()).py(py)?;
     let progress = args.progress();
     let p = progress.as_ref().map(|p| p as &dyn Progress);
     let inner = py
-        .detach(|| args.with_pool(|| train_from_counts(&counts.words, pretok, model, cfg, p)))
+        .detach(|| {
+            args.with_pool(|| {
+                train_from_counts(&counts.words, pretok, norm, model, scoring, cfg, p)
+            })
+        })
         .py(py)?;
     Ok(PyTokenizer { inner })
 }

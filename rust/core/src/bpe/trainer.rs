@@ -68,9 +68,12 @@ pub struct TrainerConfig {
     pub unk_token: Option<String>,
     /// Add `<0x00>`..`<0xFF>` tokens and fall back to them (character-level only).
     pub byte_fallback: bool,
+    /// Prefix marking characters that continue a word (`##` for HF's
+    /// WordPiece trainer); a merge drops it from its right part.
+    pub continuing_subword_prefix: Option<String>,
 }
 
-pub(super) type Pair = u64;
+pub(crate) type Pair = u64;
 
 /// A pair-count change in one word: `(pair, delta, word index)`.
 type WordChange = (Pair, i32, u32);
@@ -82,12 +85,12 @@ type ChunkResult = (Vec<u32>, Vec<WordChange>);
 const PARALLEL_FROM: usize = if cfg!(test) { 64 } else { 20_000 };
 
 #[inline]
-pub(super) fn pair(a: u32, b: u32) -> Pair {
+pub(crate) fn pair(a: u32, b: u32) -> Pair {
     (u64::from(a) << 32) | u64::from(b)
 }
 
 #[inline]
-fn unpair(p: Pair) -> (u32, u32) {
+pub(crate) fn unpair(p: Pair) -> (u32, u32) {
     ((p >> 32) as u32, p as u32)
 }
 
@@ -197,7 +200,7 @@ impl Words {
 
 /// Merges `(op.a, op.b)` into `op.new` in one word left to right, pushing the
 /// pair changes HF's `Word::merge` reports; returns the new length.
-pub(super) fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -> usize {
+pub(crate) fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pair, i32)>) -> usize {
     let MergeOp {
         a,
         b,
@@ -237,14 +240,14 @@ pub(super) fn merge_word(w: &mut [u32], op: &MergeOp<'_>, changes: &mut Vec<(Pai
 
 /// One merge being applied: `(a, b)` becomes `new`.
 #[derive(Clone, Copy)]
-pub(super) struct MergeOp<'a> {
-    pub(super) a: u32,
-    pub(super) b: u32,
-    pub(super) new: u32,
+pub(crate) struct MergeOp<'a> {
+    pub(crate) a: u32,
+    pub(crate) b: u32,
+    pub(crate) new: u32,
     /// Length of each token in characters (bytes for bbpe).
-    pub(super) lens: &'a [u32],
+    pub(crate) lens: &'a [u32],
     /// `max_token_length`, or `u64::MAX`.
-    pub(super) max_len: u64,
+    pub(crate) max_len: u64,
 }
 
 /// Mutable vocabulary under construction: id → string and string → id.
@@ -274,7 +277,7 @@ fn unit_string(byte_level: bool, unit: u32) -> String {
 }
 
 /// The alphabet, as units (bytes or code points) in id order.
-fn compute_alphabet(cfg: &TrainerConfig, counts: &WordCounts) -> Vec<u32> {
+pub(crate) fn compute_alphabet(cfg: &TrainerConfig, counts: &WordCounts) -> Vec<u32> {
     if cfg.byte_level {
         let mut units: Vec<u32> = (0..256).collect();
         units.sort_by_key(|&b| byte_level::byte_to_char(b as u8) as u32);
@@ -338,6 +341,35 @@ pub fn train(
     for &u in &alphabet {
         unit_id.insert(u, vb.add(unit_string(cfg.byte_level, u)));
     }
+    // With a continuing-subword prefix, characters after the first of a word
+    // are distinct symbols ("##c"). HF adds them in hash-map order (not
+    // reproducible); we add those that occur, in code-point order.
+    let prefix = cfg
+        .continuing_subword_prefix
+        .as_deref()
+        .filter(|p| !p.is_empty());
+    let mut cont_id: FxHashMap<u32, u32> = FxHashMap::default();
+    if let Some(pre) = prefix {
+        if cfg.byte_level {
+            return Err(Error::invalid(
+                "continuing_subword_prefix is for character-level models",
+            ));
+        }
+        let mut seen: Vec<u32> = Vec::new();
+        let mut mark: FxHashMap<u32, ()> = FxHashMap::default();
+        for w in counts.keys() {
+            for ch in w.chars().skip(1) {
+                let u = ch as u32;
+                if unit_id.contains_key(&u) && mark.insert(u, ()).is_none() {
+                    seen.push(u);
+                }
+            }
+        }
+        seen.sort_unstable();
+        for u in seen {
+            cont_id.insert(u, vb.add(format!("{pre}{}", unit_string(false, u))));
+        }
+    }
     let min_size = vb.id_to_word.len();
     if cfg.vocab_size < min_size {
         return Err(Error::invalid(format!(
@@ -368,9 +400,17 @@ pub fn train(
         if cfg.byte_level {
             words.syms.extend(w.bytes().map(|b| byte_ids[b as usize]));
         } else {
+            let table = |i: usize| {
+                if i > 0 && prefix.is_some() {
+                    &cont_id
+                } else {
+                    &unit_id
+                }
+            };
             words.syms.extend(
                 w.chars()
-                    .filter_map(|ch| unit_id.get(&(ch as u32)).copied()),
+                    .enumerate()
+                    .filter_map(|(i, ch)| table(i).get(&(ch as u32)).copied()),
             );
         }
         let n = words.syms.len() - start;
@@ -430,7 +470,9 @@ pub fn train(
             break;
         }
         let (a, b) = unpair(top.pair);
-        let new_token = format!("{}{}", vb.id_to_word[a as usize], vb.id_to_word[b as usize]);
+        let right = vb.id_to_word[b as usize].as_str();
+        let right = prefix.and_then(|p| right.strip_prefix(p)).unwrap_or(right);
+        let new_token = format!("{}{right}", vb.id_to_word[a as usize]);
         let new_id = vb.add(new_token);
         if new_id as usize == lens.len() {
             lens.push(lens[a as usize] + lens[b as usize]);
@@ -542,6 +584,7 @@ mod tests {
             max_token_length: None,
             unk_token: None,
             byte_fallback: false,
+            continuing_subword_prefix: None,
         }
     }
 

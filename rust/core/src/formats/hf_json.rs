@@ -13,7 +13,8 @@ use crate::bpe::{BpeKind, BpeModel, BpeOptions};
 use crate::error::{Error, Result};
 use crate::normalize::Normalizer;
 use crate::pretokenize::{Pretokenizer, GPT2_PATTERN, HF_BYTELEVEL_PATTERN};
-use crate::tokenizer::{AddedToken, ByteLevelOpts, Model, PostProcessor, Tokenizer};
+use crate::tokenizer::{AddedToken, ByteLevelOpts, Decoder, Model, PostProcessor, Tokenizer};
+use crate::wordpiece::WordPieceModel;
 use serde_json::{json, Map, Value};
 
 fn fmt_err(origin: &str, message: impl Into<String>) -> Error {
@@ -36,6 +37,7 @@ pub fn from_str(text: &str, origin: &str) -> Result<Tokenizer> {
 struct PreTok {
     split: Option<String>,
     byte_level: Option<ByteLevelOpts>,
+    bert: bool,
 }
 
 fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
@@ -56,7 +58,7 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
             });
         }
         "Split" => {
-            if acc.split.is_some() || acc.byte_level.is_some() {
+            if acc.split.is_some() || acc.byte_level.is_some() || acc.bert {
                 return Err(Error::invalid(
                     "only one Split, before ByteLevel, is supported",
                 ));
@@ -82,6 +84,14 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
             };
             acc.split = Some(src);
         }
+        "BertPreTokenizer" => {
+            if acc.split.is_some() || acc.byte_level.is_some() || acc.bert {
+                return Err(Error::invalid(
+                    "BertPreTokenizer combined with another pre-tokenizer is not supported",
+                ));
+            }
+            acc.bert = true;
+        }
         "Sequence" => {
             for p in v
                 .get("pretokenizers")
@@ -104,100 +114,7 @@ fn opt_str(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-fn parse_post(v: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) -> Result<Option<PostProcessor>> {
-    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
-    let pair_id = |k: &str| -> Result<u32> {
-        let arr = v
-            .get(k)
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::invalid(format!("{ty}: missing {k}")))?;
-        arr.get(1)
-            .and_then(Value::as_u64)
-            .map(|x| x as u32)
-            .ok_or_else(|| Error::invalid(format!("{ty}: bad {k}")))
-    };
-    Ok(match ty {
-        "ByteLevel" => None,
-        "BertProcessing" | "RobertaProcessing" => Some(PostProcessor {
-            prefix: vec![pair_id("cls")?],
-            suffix: vec![pair_id("sep")?],
-        }),
-        "TemplateProcessing" => {
-            let single = v
-                .get("single")
-                .and_then(Value::as_array)
-                .ok_or_else(|| Error::invalid("TemplateProcessing without 'single'"))?;
-            let mut pp = PostProcessor::default();
-            let mut seen_seq = false;
-            for piece in single {
-                if let Some(st) = piece.get("SpecialToken") {
-                    let id = st
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| Error::invalid("template SpecialToken without id"))?;
-                    let specials = v.get("special_tokens");
-                    let ids: Vec<u32> = match specials
-                        .and_then(|s| s.get(id))
-                        .and_then(|s| s.get("ids"))
-                        .and_then(Value::as_array)
-                    {
-                        Some(a) => a
-                            .iter()
-                            .filter_map(Value::as_u64)
-                            .map(|x| x as u32)
-                            .collect(),
-                        None => vec![tok_id(id)?],
-                    };
-                    if seen_seq {
-                        pp.suffix.extend(ids);
-                    } else {
-                        pp.prefix.extend(ids);
-                    }
-                } else if piece.get("Sequence").is_some() {
-                    seen_seq = true;
-                }
-            }
-            Some(pp)
-        }
-        "Sequence" => {
-            let mut acc = PostProcessor::default();
-            let mut any = false;
-            for p in v
-                .get("processors")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(pp) = parse_post(p, tok_id)? {
-                    acc.prefix.extend(pp.prefix);
-                    acc.suffix.extend(pp.suffix);
-                    any = true;
-                }
-            }
-            any.then_some(acc)
-        }
-        other => {
-            return Err(Error::invalid(format!(
-                "unsupported post_processor type {other:?}"
-            )))
-        }
-    })
-}
-
-fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| fmt_err(origin, "top level is not a JSON object"))?;
-    let model = obj
-        .get("model")
-        .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
-    let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
-    if mty != "BPE" {
-        return Err(fmt_err(
-            origin,
-            format!("model type {mty:?} is not supported yet (only BPE)"),
-        ));
-    }
+fn read_vocab(model: &Value, origin: &str) -> Result<Vec<(String, u32)>> {
     let vocab_v = model
         .get("vocab")
         .and_then(Value::as_object)
@@ -210,6 +127,15 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             .ok_or_else(|| fmt_err(origin, format!("model.vocab[{k:?}] is not a valid id")))?;
         vocab.push((k.clone(), id as u32));
     }
+    Ok(vocab)
+}
+
+fn read_bpe(
+    model: &Value,
+    vocab: Vec<(String, u32)>,
+    byte_level: bool,
+    origin: &str,
+) -> Result<BpeModel> {
     let mut merges = Vec::new();
     for (i, m) in model
         .get("merges")
@@ -232,19 +158,6 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             .push(pair.ok_or_else(|| fmt_err(origin, format!("model.merges[{i}] is not a pair")))?);
     }
 
-    let mut pt = PreTok {
-        split: None,
-        byte_level: None,
-    };
-    if let Some(p) = obj.get("pre_tokenizer").filter(|p| !p.is_null()) {
-        parse_pretok(p, &mut pt)?;
-    }
-    let byte_level = pt.byte_level.is_some()
-        || obj
-            .get("decoder")
-            .and_then(|d| d.get("type"))
-            .and_then(Value::as_str)
-            == Some("ByteLevel");
     let opts = BpeOptions {
         continuing_subword_prefix: opt_str(model, "continuing_subword_prefix"),
         end_of_word_suffix: opt_str(model, "end_of_word_suffix"),
@@ -271,7 +184,51 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
                 .unwrap_or(false),
         }
     };
-    let bpe = BpeModel::from_strings(kind, vocab, &merges, opts)?;
+    BpeModel::from_strings(kind, vocab, &merges, opts)
+}
+
+fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| fmt_err(origin, "top level is not a JSON object"))?;
+    let model = obj
+        .get("model")
+        .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
+    let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
+    if !matches!(mty, "BPE" | "WordPiece") {
+        return Err(fmt_err(
+            origin,
+            format!("model type {mty:?} is not supported (BPE and WordPiece are)"),
+        ));
+    }
+    let vocab = read_vocab(model, origin)?;
+    let mut pt = PreTok {
+        split: None,
+        byte_level: None,
+        bert: false,
+    };
+    if let Some(p) = obj.get("pre_tokenizer").filter(|p| !p.is_null()) {
+        parse_pretok(p, &mut pt)?;
+    }
+    let byte_level = pt.byte_level.is_some()
+        || obj
+            .get("decoder")
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            == Some("ByteLevel");
+    let the_model = if mty == "WordPiece" {
+        Model::WordPiece(WordPieceModel::new(
+            vocab,
+            &opt_str(model, "unk_token").unwrap_or_else(|| "[UNK]".into()),
+            &opt_str(model, "continuing_subword_prefix").unwrap_or_else(|| "##".into()),
+            model
+                .get("max_input_chars_per_word")
+                .and_then(Value::as_u64)
+                .unwrap_or(100) as usize,
+        )?)
+    } else {
+        Model::Bpe(read_bpe(model, vocab, byte_level, origin)?)
+    };
 
     let normalizer = match obj.get("normalizer").filter(|n| !n.is_null()) {
         Some(n) => Some(Normalizer::from_hf_json(n)?),
@@ -296,14 +253,18 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             special: a.get("special").and_then(Value::as_bool).unwrap_or(false),
         });
     }
-    let pretok = Pretokenizer::new(pt.split.as_deref())?;
+    let pretok = if pt.bert {
+        Pretokenizer::Bert
+    } else {
+        Pretokenizer::new(pt.split.as_deref())?
+    };
     let lookup_added = added.clone();
     let tok_id = |t: &str| -> Result<u32> {
         lookup_added
             .iter()
             .find(|a| a.content == t)
             .map(|a| a.id)
-            .or_else(|| bpe.token_to_id(t))
+            .or_else(|| the_model.token_to_id(t))
             .ok_or_else(|| {
                 Error::invalid(format!(
                     "post_processor token {t:?} is not in the vocabulary"
@@ -311,11 +272,14 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             })
     };
     let post = match obj.get("post_processor").filter(|p| !p.is_null()) {
-        Some(p) => parse_post(p, &tok_id)?,
+        Some(p) => PostProcessor::from_hf_json(p, &tok_id)?,
         None => None,
     };
-    let mut tok = Tokenizer::new(normalizer, pretok, Model::Bpe(bpe), added, post)?;
+    let mut tok = Tokenizer::new(normalizer, pretok, the_model, added, post)?;
     tok.byte_level = pt.byte_level.unwrap_or_default();
+    if let Some(d) = obj.get("decoder").filter(|d| !d.is_null()) {
+        tok.decoder = Decoder::from_hf_json(d, &tok.model);
+    }
     for key in ["decoder", "post_processor"] {
         if let Some(x) = obj.get(key).filter(|x| !x.is_null()) {
             tok.hf_extra.insert(key.to_string(), x.clone());
@@ -325,8 +289,11 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
 }
 
 fn pretok_json(tok: &Tokenizer) -> Value {
+    if matches!(tok.pretokenizer, Pretokenizer::Bert) {
+        return json!({"type": "BertPreTokenizer"});
+    }
     let src = tok.pretokenizer.hf_source();
-    let byte_level = matches!(tok.bpe().kind, BpeKind::ByteLevel);
+    let byte_level = tok.model_name() == "bbpe";
     let bl = |use_regex: bool| {
         json!({"type": "ByteLevel", "add_prefix_space": tok.byte_level.add_prefix_space,
                "trim_offsets": true, "use_regex": use_regex})
@@ -341,9 +308,7 @@ fn pretok_json(tok: &Tokenizer) -> Value {
     }
 }
 
-/// Serializes a tokenizer as an HF `tokenizer.json` document.
-pub fn to_string(tok: &Tokenizer) -> Result<String> {
-    let bpe = tok.bpe();
+fn bpe_json(bpe: &BpeModel) -> (Value, Value) {
     let mut vocab = Map::new();
     for (t, id) in bpe.vocab() {
         vocab.insert(t.to_string(), json!(id));
@@ -373,6 +338,42 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         "vocab": vocab,
         "merges": merges,
     });
+    let decoder = match bpe.kind {
+        BpeKind::ByteLevel => {
+            json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true})
+        }
+        BpeKind::Char { .. } => {
+            json!({"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]})
+        }
+    };
+    (model, decoder)
+}
+
+fn wordpiece_json(m: &WordPieceModel, decoder: &Decoder) -> (Value, Value) {
+    let mut vocab = Map::new();
+    for (t, id) in m.vocab() {
+        vocab.insert(t.to_string(), json!(id));
+    }
+    let model = json!({
+        "type": "WordPiece",
+        "unk_token": m.unk_token,
+        "continuing_subword_prefix": m.prefix,
+        "max_input_chars_per_word": m.max_input_chars_per_word,
+        "vocab": vocab,
+    });
+    let cleanup = !matches!(decoder, Decoder::WordPiece { cleanup: false, .. });
+    (
+        model,
+        json!({"type": "WordPiece", "prefix": m.prefix, "cleanup": cleanup}),
+    )
+}
+
+/// Serializes a tokenizer as an HF `tokenizer.json` document.
+pub fn to_string(tok: &Tokenizer) -> Result<String> {
+    let (model, default_decoder) = match &tok.model {
+        Model::Bpe(b) => bpe_json(b),
+        Model::WordPiece(w) => wordpiece_json(w, &tok.decoder),
+    };
     let added: Vec<Value> = tok
         .added_tokens()
         .iter()
@@ -381,15 +382,16 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
                    "rstrip": false, "normalized": false, "special": a.special})
         })
         .collect();
-    let decoder = tok.hf_extra.get("decoder").cloned().unwrap_or_else(|| match bpe.kind {
-        BpeKind::ByteLevel => json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}),
-        BpeKind::Char { .. } => json!({"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]}),
-    });
-    let post = tok
+    let decoder = tok
         .hf_extra
-        .get("post_processor")
+        .get("decoder")
         .cloned()
-        .unwrap_or(Value::Null);
+        .unwrap_or(default_decoder);
+    let post = match (tok.hf_extra.get("post_processor"), &tok.post) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.to_hf_json(),
+        (None, None) => Value::Null,
+    };
     let doc = json!({
         "version": "1.0",
         "truncation": null,

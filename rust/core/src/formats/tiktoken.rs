@@ -70,12 +70,15 @@ pub fn model_from_ranks(ranks: &[(Vec<u8>, u32)], origin: &str) -> Result<BpeMod
 
 /// Serializes a byte-level tokenizer's model vocabulary as a rank file.
 pub fn to_string(tok: &Tokenizer) -> Result<String> {
-    let bpe = tok.bpe();
-    if bpe.kind != BpeKind::ByteLevel {
-        return Err(Error::invalid(
-            "only byte-level (bbpe) tokenizers can be saved as tiktoken rank files",
-        ));
-    }
+    let bpe = match tok.bpe() {
+        Some(b) if b.kind == BpeKind::ByteLevel => b,
+        _ => {
+            return Err(Error::invalid(format!(
+                "only byte-level (bbpe) tokenizers can be saved as tiktoken rank files, not {}",
+                tok.model_name()
+            )))
+        }
+    };
     let specials: rustc_hash::FxHashSet<u32> = tok.added_tokens().iter().map(|a| a.id).collect();
     let mut out = String::with_capacity(bpe.len() * 12);
     for (_, id) in bpe.vocab() {

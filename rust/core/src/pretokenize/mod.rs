@@ -3,7 +3,9 @@
 //! The named patterns are tiktoken 0.14's, character for character:
 //! `gpt2` (aliases `r50k`, `p50k`), `cl100k` and `o200k`. Any other string is
 //! compiled with `fancy-regex`, so lookaround and possessive quantifiers work.
-//! [`Pretokenizer::None`] keeps the whole input as one piece.
+//! [`Pretokenizer::None`] keeps the whole input as one piece, and
+//! [`Pretokenizer::Bert`] (name `bert`) is HF's `BertPreTokenizer`: split on
+//! whitespace (dropped) and on each punctuation character (kept alone).
 //!
 //! Performance notes: the named patterns currently run on fancy-regex, like
 //! tiktoken. A dedicated scanner is planned (issue 3); until then the split is
@@ -79,6 +81,8 @@ pub fn name_of_source(src: &str) -> Option<&'static str> {
 pub enum Pretokenizer {
     /// The whole input is one piece.
     None,
+    /// HF `BertPreTokenizer`.
+    Bert,
     /// Pieces are the matches of a regex; text between matches is dropped
     /// (for the named patterns every character is matched).
     Regex {
@@ -99,6 +103,9 @@ impl Pretokenizer {
         let Some(p) = pattern else {
             return Ok(Pretokenizer::None);
         };
+        if p == "bert" {
+            return Ok(Pretokenizer::Bert);
+        }
         let (name, source) =
             match named_pattern(p).or_else(|| name_of_source(p).and_then(named_pattern)) {
                 Some((n, s)) => (Some(n), s),
@@ -125,6 +132,7 @@ impl Pretokenizer {
     pub fn source(&self) -> Option<&str> {
         match self {
             Pretokenizer::None => None,
+            Pretokenizer::Bert => Some("bert"),
             Pretokenizer::Regex { source, .. } => Some(source),
         }
     }
@@ -141,6 +149,7 @@ impl Pretokenizer {
     pub fn name(&self) -> Option<&'static str> {
         match self {
             Pretokenizer::None => None,
+            Pretokenizer::Bert => Some("bert"),
             Pretokenizer::Regex { name, .. } => *name,
         }
     }
@@ -170,6 +179,10 @@ impl Pretokenizer {
                 }
                 Ok(())
             }
+            Pretokenizer::Bert => {
+                bert_split(text, f);
+                Ok(())
+            }
             Pretokenizer::Regex { regex, source, .. } => {
                 for m in regex.find_iter(text) {
                     let m = m.map_err(|e| Error::Pattern {
@@ -194,6 +207,29 @@ impl Pretokenizer {
     }
 }
 
+/// HF `BertPreTokenizer`: whitespace separates and is dropped; each
+/// punctuation character is a piece of its own.
+fn bert_split<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    use crate::normalize::bert::is_bert_punc;
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let ws = c.is_whitespace();
+        if ws || is_bert_punc(c) {
+            if let Some(s) = start.take() {
+                f(&text[s..i]);
+            }
+            if !ws {
+                f(&text[i..i + c.len_utf8()]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +250,19 @@ mod tests {
         for t in ["a  \n", "  b", "\n\nx", "x \t\n y", " ", "a'll 'S"] {
             assert_eq!(a.split(t).unwrap(), b.split(t).unwrap(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn bert_splits_on_whitespace_and_punctuation() {
+        let p = Pretokenizer::new(Some("bert")).unwrap();
+        assert_eq!(
+            p.split("Hey friend!     How are you?!?").unwrap(),
+            vec!["Hey", "friend", "!", "How", "are", "you", "?", "!", "?"]
+        );
+        assert_eq!(
+            p.split(" \u{3000}a\u{ff01}b ").unwrap(),
+            vec!["a", "\u{ff01}", "b"]
+        );
     }
 
     #[test]

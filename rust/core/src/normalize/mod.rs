@@ -1,8 +1,20 @@
 //! Text normalizers applied before pre-tokenization (HF's NFC/NFD/NFKC/NFKD,
-//! Lowercase, Prepend, Replace with a literal pattern, and sequences of them).
+//! Lowercase, Prepend, Replace with a literal pattern, BertNormalizer, and
+//! sequences of them), with or without alignments ([`aligned`]) for offsets.
+//!
+//! Unicode normalization uses `unicode-normalization-alignments`, the crate
+//! (and so the Unicode tables) HF `tokenizers` uses, and lowercasing is per
+//! character as in HF (no final-sigma rule), so that ids match HF's on every
+//! code point.
+
+pub mod aligned;
+pub mod bert;
+
+pub use aligned::Aligned;
+pub use bert::BertNormalizer;
 
 use crate::error::{Error, Result};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization_alignments::UnicodeNormalization;
 
 /// One normalization step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +38,8 @@ pub enum Normalizer {
         /// What to put instead.
         content: String,
     },
+    /// HF `BertNormalizer`.
+    Bert(BertNormalizer),
     /// Steps applied in order.
     Sequence(Vec<Normalizer>),
 }
@@ -34,15 +48,66 @@ impl Normalizer {
     /// Applies the normalizer.
     pub fn apply(&self, s: &str) -> String {
         match self {
-            Normalizer::Nfc => s.nfc().collect(),
-            Normalizer::Nfd => s.nfd().collect(),
-            Normalizer::Nfkc => s.nfkc().collect(),
-            Normalizer::Nfkd => s.nfkd().collect(),
-            Normalizer::Lowercase => s.to_lowercase(),
+            Normalizer::Nfc => s.nfc().map(|(c, _)| c).collect(),
+            Normalizer::Nfd => s.nfd().map(|(c, _)| c).collect(),
+            Normalizer::Nfkc => s.nfkc().map(|(c, _)| c).collect(),
+            Normalizer::Nfkd => s.nfkd().map(|(c, _)| c).collect(),
+            Normalizer::Lowercase => s.chars().flat_map(char::to_lowercase).collect(),
+            Normalizer::Bert(b) => b.apply(s),
             Normalizer::Prepend(p) if !s.is_empty() => format!("{p}{s}"),
             Normalizer::Prepend(_) => String::new(),
             Normalizer::Replace { pattern, content } => s.replace(pattern.as_str(), content),
             Normalizer::Sequence(v) => v.iter().fold(s.to_string(), |acc, n| n.apply(&acc)),
+        }
+    }
+
+    /// A normalizer by name: `bert` (BERT uncased: lowercase and strip
+    /// accents), `bert_cased`, `nfc`, `nfd`, `nfkc`, `nfkd`, `lowercase`.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "bert" | "bert_uncased" => Normalizer::Bert(BertNormalizer::default()),
+            "bert_cased" => Normalizer::Bert(BertNormalizer {
+                lowercase: false,
+                ..BertNormalizer::default()
+            }),
+            "nfc" => Normalizer::Nfc,
+            "nfd" => Normalizer::Nfd,
+            "nfkc" => Normalizer::Nfkc,
+            "nfkd" => Normalizer::Nfkd,
+            "lowercase" => Normalizer::Lowercase,
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown normalizer {other:?}; expected one of 'bert', 'bert_cased', \
+                     'nfc', 'nfd', 'nfkc', 'nfkd', 'lowercase'"
+                )))
+            }
+        })
+    }
+
+    /// Applies the normalizer keeping alignments to the original text.
+    pub fn apply_aligned(&self, a: &mut Aligned) {
+        match self {
+            Normalizer::Nfc => {
+                let d: Vec<(char, isize)> = a.text.nfc().collect();
+                a.transform(d, 0)
+            }
+            Normalizer::Nfd => {
+                let d: Vec<(char, isize)> = a.text.nfd().collect();
+                a.transform(d, 0)
+            }
+            Normalizer::Nfkc => {
+                let d: Vec<(char, isize)> = a.text.nfkc().collect();
+                a.transform(d, 0)
+            }
+            Normalizer::Nfkd => {
+                let d: Vec<(char, isize)> = a.text.nfkd().collect();
+                a.transform(d, 0)
+            }
+            Normalizer::Lowercase => a.lowercase(),
+            Normalizer::Prepend(p) => a.prepend(p),
+            Normalizer::Replace { pattern, content } => a.replace(pattern, content),
+            Normalizer::Bert(b) => b.apply_aligned(a),
+            Normalizer::Sequence(v) => v.iter().for_each(|n| n.apply_aligned(a)),
         }
     }
 
@@ -55,6 +120,7 @@ impl Normalizer {
             "NFKC" => Normalizer::Nfkc,
             "NFKD" => Normalizer::Nfkd,
             "Lowercase" => Normalizer::Lowercase,
+            "BertNormalizer" => Normalizer::Bert(BertNormalizer::from_hf_json(v)),
             "Prepend" => Normalizer::Prepend(str_field(v, "prepend")?),
             "Replace" => {
                 let pattern = v
@@ -94,6 +160,7 @@ impl Normalizer {
             Normalizer::Nfkc => json!({"type": "NFKC"}),
             Normalizer::Nfkd => json!({"type": "NFKD"}),
             Normalizer::Lowercase => json!({"type": "Lowercase"}),
+            Normalizer::Bert(b) => b.to_hf_json(),
             Normalizer::Prepend(p) => json!({"type": "Prepend", "prepend": p}),
             Normalizer::Replace { pattern, content } => {
                 json!({"type": "Replace", "pattern": {"String": pattern}, "content": content})
@@ -124,5 +191,19 @@ mod tests {
         assert_eq!(seq.apply("ÅB"), "åb");
         let back = Normalizer::from_hf_json(&seq.to_hf_json()).unwrap();
         assert_eq!(back, seq);
+        // Per-character lowercase, as HF: no final sigma.
+        assert_eq!(Normalizer::Lowercase.apply("ΟΔΟΣ"), "οδοσ");
+        for n in [
+            Normalizer::Nfkc,
+            Normalizer::Nfd,
+            Normalizer::Lowercase,
+            seq,
+        ] {
+            for t in ["ﬁ①Å", "e\u{301}x", "İİ", ""] {
+                let mut a = Aligned::new(t);
+                n.apply_aligned(&mut a);
+                assert_eq!(a.text, n.apply(t), "{n:?} {t:?}");
+            }
+        }
     }
 }

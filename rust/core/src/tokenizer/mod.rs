@@ -7,7 +7,17 @@
 //! disallowed raises an error, as in tiktoken. `encode_ordinary` skips all of
 //! that and treats special-token text as ordinary text.
 
-use crate::bpe::{BpeKind, BpeModel};
+mod decode;
+mod full;
+mod model;
+mod post;
+
+pub use decode::Decoder;
+pub use full::Encoding;
+pub use model::Model;
+pub use post::{Piece, PostProcessor};
+
+use crate::bpe::BpeModel;
 use crate::error::{Error, Result};
 use crate::normalize::Normalizer;
 use crate::pretokenize::Pretokenizer;
@@ -24,22 +34,6 @@ pub struct AddedToken {
     pub id: u32,
     /// Whether it is a special token (skipped by HF when decoding with skip_special_tokens).
     pub special: bool,
-}
-
-/// The model of a tokenizer.
-#[derive(Debug, Clone)]
-pub enum Model {
-    /// Byte-pair encoding (byte-level or character-level).
-    Bpe(BpeModel),
-}
-
-/// Ids added around an encoded sequence (HF TemplateProcessing, Bert/Roberta).
-#[derive(Debug, Clone, Default)]
-pub struct PostProcessor {
-    /// Ids put before the sequence.
-    pub prefix: Vec<u32>,
-    /// Ids put after the sequence.
-    pub suffix: Vec<u32>,
 }
 
 /// HF `ByteLevel` pre-tokenizer settings that matter for ids.
@@ -70,6 +64,12 @@ impl SpecialSet {
     }
 }
 
+/// A part of the input: text to encode, or a special token `(id, start, end)`.
+enum Segment {
+    Text(usize, usize),
+    Special(u32, usize, usize),
+}
+
 /// A complete tokenizer.
 #[derive(Debug, Clone)]
 pub struct Tokenizer {
@@ -89,6 +89,8 @@ pub struct Tokenizer {
     added_by_content: FxHashMap<String, u32>,
     /// Leftmost-longest matcher over all added tokens.
     matcher: Option<AhoCorasick>,
+    /// How ids become text.
+    pub decoder: Decoder,
     /// Extra HF JSON kept verbatim for saving (decoder, post_processor).
     pub hf_extra: FxHashMap<String, serde_json::Value>,
 }
@@ -114,10 +116,12 @@ impl Tokenizer {
         added: Vec<AddedToken>,
         post: Option<PostProcessor>,
     ) -> Result<Self> {
+        let decoder = Decoder::default_for(&model);
         let mut t = Tokenizer {
             normalizer,
             pretokenizer,
             byte_level: ByteLevelOpts::default(),
+            decoder,
             model,
             post,
             added: Vec::new(),
@@ -152,19 +156,29 @@ impl Tokenizer {
         Ok(())
     }
 
-    /// The BPE model (the only model kind so far).
-    pub fn bpe(&self) -> &BpeModel {
+    /// The BPE model, if the model is BPE.
+    pub fn bpe(&self) -> Option<&BpeModel> {
         match &self.model {
-            Model::Bpe(m) => m,
+            Model::Bpe(m) => Some(m),
+            _ => None,
         }
     }
 
-    /// `"bbpe"` or `"bpe"`.
+    /// `"bbpe"`, `"bpe"` or `"wordpiece"`.
     pub fn model_name(&self) -> &'static str {
-        match self.bpe().kind {
-            BpeKind::ByteLevel => "bbpe",
-            BpeKind::Char { .. } => "bpe",
-        }
+        self.model.name()
+    }
+
+    /// The text of an added (special) token.
+    pub fn added_token(&self, id: u32) -> Option<&str> {
+        self.added_by_id
+            .get(&id)
+            .map(|&i| self.added[i].content.as_str())
+    }
+
+    /// Whether an id is an added (special) token.
+    pub fn is_added(&self, id: u32) -> bool {
+        self.added_by_id.contains_key(&id)
     }
 
     /// Added tokens in id order of insertion.
@@ -180,7 +194,7 @@ impl Tokenizer {
             .map(|a| a.id as usize + 1)
             .max()
             .unwrap_or(0);
-        self.bpe().len().max(added_max)
+        self.model.len().max(added_max)
     }
 
     /// Id of a token (added tokens first, then the model vocabulary).
@@ -188,26 +202,27 @@ impl Tokenizer {
         self.added_by_content
             .get(token)
             .copied()
-            .or_else(|| self.bpe().token_to_id(token))
+            .or_else(|| self.model.token_to_id(token))
     }
 
     /// Token string of an id.
     pub fn id_to_token(&self, id: u32) -> Option<&str> {
         match self.added_by_id.get(&id) {
             Some(&i) => Some(self.added[i].content.as_str()),
-            None => self.bpe().id_to_token(id),
+            None => self.model.id_to_token(id),
         }
     }
 
     /// The full vocabulary, added tokens included.
     pub fn vocab(&self) -> Vec<(String, u32)> {
         let mut v: Vec<(String, u32)> = self
-            .bpe()
+            .model
             .vocab()
+            .into_iter()
             .map(|(t, i)| (t.to_string(), i))
             .collect();
         for a in &self.added {
-            if self.bpe().id_to_token(a.id) != Some(a.content.as_str()) {
+            if self.model.id_to_token(a.id) != Some(a.content.as_str()) {
                 v.push((a.content.clone(), a.id));
             }
         }
@@ -236,7 +251,7 @@ impl Tokenizer {
             prefixed = format!(" {t}");
             t = &prefixed;
         }
-        let model = self.bpe();
+        let model = &self.model;
         self.pretokenizer
             .for_each_piece(t, |p| model.encode_piece(p, out))
     }
@@ -252,7 +267,7 @@ impl Tokenizer {
         let mut out = Vec::with_capacity(text.len() / 3 + 4);
         if add_special {
             if let Some(p) = &self.post {
-                out.extend_from_slice(&p.prefix);
+                out.extend(p.prefix());
             }
         }
         if !disallowed.is_empty() {
@@ -265,7 +280,7 @@ impl Tokenizer {
         }
         if add_special {
             if let Some(p) = &self.post {
-                out.extend_from_slice(&p.suffix);
+                out.extend(p.suffix());
             }
         }
         Ok(out)
@@ -309,9 +324,27 @@ impl Tokenizer {
         allowed: &SpecialSet,
         out: &mut Vec<u32>,
     ) -> Result<()> {
+        self.split_specials(text, allowed, |seg| match seg {
+            Segment::Text(a, b) => self.encode_segment(&text[a..b], out),
+            Segment::Special(id, _, _) => {
+                out.push(id);
+                Ok(())
+            }
+        })
+    }
+
+    /// Cuts `text` at the allowed special tokens (leftmost-longest) and calls
+    /// `f` on each part in order.
+    fn split_specials(
+        &self,
+        text: &str,
+        allowed: &SpecialSet,
+        mut f: impl FnMut(Segment) -> Result<()>,
+    ) -> Result<()> {
         let owned;
         let matcher = match allowed {
             SpecialSet::All => self.matcher.as_ref(),
+            SpecialSet::Some(set) if set.is_empty() => None,
             SpecialSet::Some(set) => {
                 owned = build_matcher(
                     self.added
@@ -323,15 +356,21 @@ impl Tokenizer {
             }
         };
         let Some(matcher) = matcher else {
-            return self.encode_segment(text, out);
+            return f(Segment::Text(0, text.len()));
         };
         let mut last = 0;
         for m in matcher.find_iter(text) {
-            self.encode_segment(&text[last..m.start()], out)?;
-            out.push(self.added_by_content[&text[m.start()..m.end()]]);
+            if m.start() > last {
+                f(Segment::Text(last, m.start()))?;
+            }
+            let id = self.added_by_content[&text[m.start()..m.end()]];
+            f(Segment::Special(id, m.start(), m.end()))?;
             last = m.end();
         }
-        self.encode_segment(&text[last..], out)
+        if last < text.len() {
+            f(Segment::Text(last, text.len()))?;
+        }
+        Ok(())
     }
 
     /// Encodes many texts in parallel on `num_threads` threads (all cores when `None`).
@@ -347,23 +386,5 @@ impl Tokenizer {
                 .map(|t| f(self, t.as_ref()))
                 .collect::<Result<Vec<_>>>()
         })
-    }
-
-    /// Concatenated bytes of the tokens; an unknown id is an error.
-    pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(ids.len() * 4);
-        for &id in ids {
-            if let Some(&i) = self.added_by_id.get(&id) {
-                out.extend_from_slice(self.added[i].content.as_bytes());
-            } else {
-                out.extend_from_slice(self.bpe().decoded(id).ok_or(Error::UnknownId(id))?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Decodes to a string, replacing invalid UTF-8 with U+FFFD.
-    pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        Ok(String::from_utf8_lossy(&self.decode_bytes(ids)?).into_owned())
     }
 }
