@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod pretokenize;
 pub mod tokenizer;
 pub mod train;
+pub mod unigram;
 pub mod wordpiece;
 
 pub use error::{Error, ErrorKind, Result};

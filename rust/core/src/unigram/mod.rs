@@ -1,0 +1,15 @@
+//! The Unigram language model (Kudo 2018), exactly as SentencePiece 0.2.3
+//! implements it.
+//!
+//! - [`model`]: [`UnigramModel`], the scored vocabulary and its encoders
+//!   (Viterbi `encode`, `nbest`, `sample`), giving SentencePiece's exact ids.
+//! - [`trainer`]: SentencePiece's EM trainer over counted words.
+//!
+//! Text normalization and the `.model` file format live elsewhere; everything
+//! here works on already-normalized text (spaces already replaced by `▁`).
+
+mod lattice;
+pub mod model;
+mod trie;
+
+pub use model::{Piece, PieceKind, UnigramModel};
