@@ -4,6 +4,7 @@ pub mod backtrack;
 mod cache;
 mod long_word;
 pub mod model;
+pub mod spm_bpe;
 pub mod trainer;
 
 pub use model::{BpeKind, BpeModel, BpeOptions};

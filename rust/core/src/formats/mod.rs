@@ -1,4 +1,6 @@
-//! File formats: HF `tokenizer.json` ([`hf_json`]) and tiktoken rank files ([`tiktoken`]).
+//! File formats: HF `tokenizer.json` ([`hf_json`]), tiktoken rank files ([`tiktoken`])
+//! and SentencePiece `.model` files ([`spm`]).
 
 pub mod hf_json;
+pub mod spm;
 pub mod tiktoken;
