@@ -51,7 +51,11 @@ fn main() {
                     .as_array()
                     .map(|a| a.iter().map(ids).collect())
                     .unwrap_or_default();
-                (v["norm"].as_str().unwrap_or("").to_string(), ids(&v["ids"]), nb)
+                (
+                    v["norm"].as_str().unwrap_or("").to_string(),
+                    ids(&v["ids"]),
+                    nb,
+                )
             })
             .collect();
         let (mut same, mut nb_total, mut nb_same) = (0usize, 0usize, 0usize);

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
 use rustc_hash::FxHashSet;
 use std::path::PathBuf;
-use toksmith::formats::{hf_json, tiktoken};
+use toksmith::formats::{hf_json, spm, tiktoken};
 use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::SpecialSet;
 use toksmith::Error;
@@ -240,6 +240,64 @@ impl PyTokenizer {
             })
             .py(py)?;
         Ok(PyTokenizer { inner })
+    }
+
+    /// Loads a SentencePiece `.model` file (unigram or bpe).
+    #[staticmethod]
+    fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py
+            .detach(|| {
+                let origin = path.display().to_string();
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let m = spm::read(&bytes, &origin)?;
+                spm::tokenizer::tokenizer(m, &origin)
+            })
+            .py(py)?;
+        Ok(PyTokenizer { inner })
+    }
+
+    /// Writes a SentencePiece `.model` file (SentencePiece models only).
+    fn save_sentencepiece(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| {
+            let bytes = spm::write(spm::tokenizer::model_file(&self.inner)?);
+            toksmith::write_atomic(&path, |tmp| {
+                std::fs::write(tmp, &bytes).map_err(|e| Error::io(tmp, e))
+            })
+        })
+        .py(py)
+    }
+
+    /// The `n` best segmentations (Unigram models), best first.
+    fn encode_nbest(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyString>,
+        n: usize,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let text = text_of(text)?;
+        py.detach(|| spm::tokenizer::encode_nbest(&self.inner, &text, n))
+            .py(py)
+    }
+
+    /// A sampled segmentation (subword regularization, Unigram models).
+    #[pyo3(signature = (text, *, alpha=0.1, nbest_size=-1, seed=None))]
+    fn encode_sample(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyString>,
+        alpha: f32,
+        nbest_size: i32,
+        seed: Option<u64>,
+    ) -> PyResult<Vec<u32>> {
+        let text = text_of(text)?;
+        let seed = seed.unwrap_or_else(|| {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(text.len());
+            h.finish()
+        });
+        py.detach(|| spm::tokenizer::encode_sample(&self.inner, &text, alpha, nbest_size, seed))
+            .py(py)
     }
 
     /// Writes the WordPiece vocabulary as a BERT `vocab.txt`.

@@ -373,6 +373,13 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
     let (model, default_decoder) = match &tok.model {
         Model::Bpe(b) => bpe_json(b),
         Model::WordPiece(w) => wordpiece_json(w, &tok.decoder),
+        Model::Spm(m) => {
+            return Err(Error::invalid(format!(
+                "a SentencePiece {} model cannot be written as tokenizer.json yet; \
+                 save it with save_sentencepiece",
+                m.name()
+            )))
+        }
     };
     let added: Vec<Value> = tok
         .added_tokens()

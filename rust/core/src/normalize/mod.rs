@@ -14,7 +14,20 @@ pub use aligned::Aligned;
 pub use bert::BertNormalizer;
 
 use crate::error::{Error, Result};
+use crate::formats::spm::SpmNormalizer;
+use std::sync::Arc;
 use unicode_normalization_alignments::UnicodeNormalization;
+
+/// A shared SentencePiece normalizer (equal when it is the same one).
+#[derive(Debug, Clone)]
+pub struct SpmNorm(pub Arc<SpmNormalizer>);
+
+impl PartialEq for SpmNorm {
+    fn eq(&self, o: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &o.0)
+    }
+}
+impl Eq for SpmNorm {}
 
 /// One normalization step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +53,8 @@ pub enum Normalizer {
     },
     /// HF `BertNormalizer`.
     Bert(BertNormalizer),
+    /// SentencePiece's normalizer (charsmap, whitespace handling, `▁`).
+    Spm(SpmNorm),
     /// Steps applied in order.
     Sequence(Vec<Normalizer>),
 }
@@ -54,6 +69,7 @@ impl Normalizer {
             Normalizer::Nfkd => s.nfkd().map(|(c, _)| c).collect(),
             Normalizer::Lowercase => s.chars().flat_map(char::to_lowercase).collect(),
             Normalizer::Bert(b) => b.apply(s),
+            Normalizer::Spm(n) => n.0.normalize_str(s),
             Normalizer::Prepend(p) if !s.is_empty() => format!("{p}{s}"),
             Normalizer::Prepend(_) => String::new(),
             Normalizer::Replace { pattern, content } => s.replace(pattern.as_str(), content),
@@ -107,6 +123,20 @@ impl Normalizer {
             Normalizer::Prepend(p) => a.prepend(p),
             Normalizer::Replace { pattern, content } => a.replace(pattern, content),
             Normalizer::Bert(b) => b.apply_aligned(a),
+            Normalizer::Spm(n) => {
+                // Each normalized byte maps to the original span of the
+                // input character it came from (SentencePiece's norm_to_orig).
+                let (text, orig) = n.0.normalize(&a.text);
+                let last = a.align.last().map_or((0, 0), |x| (x.1, x.1));
+                let align = (0..text.len())
+                    .map(|i| {
+                        let o = orig.get(i).copied().unwrap_or(u32::MAX) as usize;
+                        a.align.get(o).copied().unwrap_or(last)
+                    })
+                    .collect();
+                a.text = text;
+                a.align = align;
+            }
             Normalizer::Sequence(v) => v.iter().for_each(|n| n.apply_aligned(a)),
         }
     }
@@ -161,6 +191,7 @@ impl Normalizer {
             Normalizer::Nfkd => json!({"type": "NFKD"}),
             Normalizer::Lowercase => json!({"type": "Lowercase"}),
             Normalizer::Bert(b) => b.to_hf_json(),
+            Normalizer::Spm(_) => json!({"type": "Precompiled", "precompiled_charsmap": null}),
             Normalizer::Prepend(p) => json!({"type": "Prepend", "prepend": p}),
             Normalizer::Replace { pattern, content } => {
                 json!({"type": "Replace", "pattern": {"String": pattern}, "content": content})

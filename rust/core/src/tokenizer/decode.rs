@@ -4,10 +4,11 @@
 
 use super::{Model, Tokenizer};
 use crate::error::{Error, Result};
+use crate::formats::spm::SpmDecoder;
 use crate::wordpiece::WordPieceModel;
 
 /// How ids become text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Decoder {
     /// Concatenate the bytes each token stands for.
     Bytes,
@@ -18,13 +19,15 @@ pub enum Decoder {
         /// Remove spaces before punctuation and in contractions.
         cleanup: bool,
     },
+    /// SentencePiece's decoding (`sp.decode`).
+    Spm(Box<SpmDecoder>),
 }
 
 impl Decoder {
     /// The decoder that goes with a model.
     pub fn default_for(model: &Model) -> Self {
         match model {
-            Model::Bpe(_) => Decoder::Bytes,
+            Model::Bpe(_) | Model::Spm(_) => Decoder::Bytes,
             Model::WordPiece(m) => Decoder::WordPiece {
                 prefix: m.prefix.clone(),
                 cleanup: true,
@@ -64,7 +67,7 @@ impl Tokenizer {
                     }
                     let bytes = match &self.model {
                         Model::Bpe(m) => m.decoded(id),
-                        Model::WordPiece(m) => m.id_to_token(id).map(str::as_bytes),
+                        _ => self.model.id_to_token(id).map(str::as_bytes),
                     };
                     out.extend_from_slice(bytes.ok_or(Error::UnknownId(id))?);
                 }
@@ -80,6 +83,7 @@ impl Tokenizer {
                 }
                 Ok(WordPieceModel::decode_tokens(&toks, prefix, *cleanup).into_bytes())
             }
+            Decoder::Spm(d) => Ok(d.decode(ids)?.into_bytes()),
         }
     }
 

@@ -3,6 +3,7 @@
 //! with or without byte spans).
 
 use crate::bpe::{BpeKind, BpeModel};
+use crate::formats::spm::tokenizer::SpmModel;
 use crate::wordpiece::WordPieceModel;
 
 /// The model of a tokenizer.
@@ -15,6 +16,8 @@ pub enum Model {
     Bpe(BpeModel),
     /// WordPiece (greedy longest match).
     WordPiece(WordPieceModel),
+    /// A SentencePiece model (Unigram or SentencePiece BPE).
+    Spm(SpmModel),
 }
 
 impl Model {
@@ -26,6 +29,7 @@ impl Model {
                 BpeKind::Char { .. } => "bpe",
             },
             Model::WordPiece(_) => "wordpiece",
+            Model::Spm(m) => m.name(),
         }
     }
 
@@ -34,6 +38,7 @@ impl Model {
         match self {
             Model::Bpe(m) => m.len(),
             Model::WordPiece(m) => m.len(),
+            Model::Spm(m) => m.len(),
         }
     }
 
@@ -47,6 +52,7 @@ impl Model {
         match self {
             Model::Bpe(m) => m.token_to_id(t),
             Model::WordPiece(m) => m.token_to_id(t),
+            Model::Spm(m) => m.token_to_id(t),
         }
     }
 
@@ -55,6 +61,7 @@ impl Model {
         match self {
             Model::Bpe(m) => m.id_to_token(id),
             Model::WordPiece(m) => m.id_to_token(id),
+            Model::Spm(m) => m.id_to_token(id),
         }
     }
 
@@ -63,6 +70,7 @@ impl Model {
         match self {
             Model::Bpe(m) => m.vocab().collect(),
             Model::WordPiece(m) => m.vocab().collect(),
+            Model::Spm(m) => m.vocab().collect(),
         }
     }
 
@@ -72,6 +80,11 @@ impl Model {
         match self {
             Model::Bpe(m) => m.encode_piece(piece, out),
             Model::WordPiece(m) => m.encode_word(piece, out),
+            Model::Spm(m) => {
+                let mut spans = Vec::new();
+                m.encode_spans(piece, &mut spans);
+                out.extend(spans.into_iter().map(|s| s.0));
+            }
         }
     }
 
@@ -80,6 +93,15 @@ impl Model {
         match self {
             Model::WordPiece(m) => m.encode_word_spans(piece, out),
             Model::Bpe(m) => bpe_spans(m, piece, out),
+            Model::Spm(m) => {
+                let mut spans = Vec::new();
+                m.encode_spans(piece, &mut spans);
+                out.extend(
+                    spans
+                        .into_iter()
+                        .map(|(i, s, e)| (i, s as usize, e as usize)),
+                );
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod charsmap;
 pub mod normalizer;
 pub mod proto;
+pub mod tokenizer;
 mod wire;
 
 pub use normalizer::{PrefixMatcher, SpmNormalizer, SPACE_SYMBOL};
