@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --upgrade-strategy only-if-needed '.[test]'
+# SentencePiece's test models come from its sdist on PyPI (sha256-checked).
+python3 scripts/fetch_test_models.py
 cargo fmt --all --check
 cargo clippy -p toksmith -p toksmith-py --all-targets --quiet -- -D warnings
 cargo test -p toksmith --quiet
