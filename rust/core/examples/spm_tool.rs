@@ -6,6 +6,7 @@
 //! spm_tool encode MODEL FILE      # per line: ids (BPE models)
 //! spm_tool decode MODEL FILE      # per line of space-separated ids: the text (hex)
 //! spm_tool roundtrip MODEL OUT    # read + write the model
+//! spm_tool unused MODEL OUT       # write MODEL with every 7th multi-char piece UNUSED
 //! spm_tool bench MODEL FILE       # encode the whole file line by line, print MB/s
 //! spm_tool new OUT                # write a small fresh BPE model built in code
 //! ```
@@ -13,7 +14,9 @@
 
 use std::io::Write;
 use toksmith::bpe::spm_bpe::SpmBpe;
-use toksmith::formats::spm::{self, SpmDecoder, SpmModelType, SpmNormalizer, SpmPiece, SpmPieceType};
+use toksmith::formats::spm::{
+    self, SpmDecoder, SpmModelType, SpmNormalizer, SpmPiece, SpmPieceType,
+};
 use toksmith::Result;
 
 fn lines(path: &str) -> Result<Vec<String>> {
@@ -30,7 +33,11 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn run(args: &[String]) -> Result<()> {
-    let usage = || toksmith::Error::invalid("usage: spm_tool normalize|encode|decode|roundtrip|bench|new ...");
+    let usage = || {
+        toksmith::Error::invalid(
+            "usage: spm_tool normalize|encode|decode|roundtrip|unused|bench|new ...",
+        )
+    };
     let cmd = args.first().ok_or_else(usage)?;
     if cmd == "new" {
         let out = args.get(1).ok_or_else(usage)?;
@@ -39,11 +46,18 @@ fn run(args: &[String]) -> Result<()> {
             SpmPiece::new("<s>", 0.0, SpmPieceType::Control),
             SpmPiece::new("</s>", 0.0, SpmPieceType::Control),
         ];
-        for (i, p) in ["▁t", "he", "▁the", "▁a", "at", "▁c", "▁cat"].iter().enumerate() {
+        for (i, p) in ["▁t", "he", "▁the", "▁a", "at", "▁c", "▁cat"]
+            .iter()
+            .enumerate()
+        {
             pieces.push(SpmPiece::new(*p, -(i as f32), SpmPieceType::Normal));
         }
         for (i, c) in "▁theacdgo".chars().enumerate() {
-            pieces.push(SpmPiece::new(c.to_string(), -10.0 - i as f32, SpmPieceType::Normal));
+            pieces.push(SpmPiece::new(
+                c.to_string(),
+                -10.0 - i as f32,
+                SpmPieceType::Normal,
+            ));
         }
         let m = spm::SpmModelFile::new(pieces, SpmModelType::Bpe);
         std::fs::write(out, spm::write(&m)).map_err(|e| toksmith::Error::io(out.as_ref(), e))?;
@@ -56,8 +70,24 @@ fn run(args: &[String]) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e| toksmith::Error::io("<stdout>".as_ref(), e);
     match cmd.as_str() {
+        "unused" => {
+            // Marks every 7th multi-character NORMAL piece UNUSED (to test resegmentation).
+            let mut m = model.clone();
+            let mut k = 0;
+            for p in &mut m.pieces {
+                if p.kind == SpmPieceType::Normal && p.piece.chars().count() > 1 {
+                    k += 1;
+                    if k % 7 == 0 {
+                        p.kind = SpmPieceType::Unused;
+                    }
+                }
+            }
+            std::fs::write(arg, spm::write(&m))
+                .map_err(|e| toksmith::Error::io(arg.as_ref(), e))?;
+        }
         "roundtrip" => {
-            std::fs::write(arg, spm::write(&model)).map_err(|e| toksmith::Error::io(arg.as_ref(), e))?;
+            std::fs::write(arg, spm::write(&model))
+                .map_err(|e| toksmith::Error::io(arg.as_ref(), e))?;
         }
         "normalize" => {
             let n = SpmNormalizer::from_model(&model, model_path)?;
@@ -85,11 +115,19 @@ fn run(args: &[String]) -> Result<()> {
                     }
                     best = best.min(t.elapsed().as_secs_f64());
                 }
-                writeln!(out, "{:.2} MB/s ({count} tokens)", bytes as f64 / best / 1e6).map_err(io)?;
+                writeln!(
+                    out,
+                    "{:.2} MB/s ({count} tokens)",
+                    bytes as f64 / best / 1e6
+                )
+                .map_err(io)?;
             } else {
                 for line in input {
-                    let ids: Vec<String> =
-                        bpe.encode_ids(&n.normalize_str(&line)).iter().map(u32::to_string).collect();
+                    let ids: Vec<String> = bpe
+                        .encode_ids(&n.normalize_str(&line))
+                        .iter()
+                        .map(u32::to_string)
+                        .collect();
                     writeln!(out, "{}", ids.join(" ")).map_err(io)?;
                 }
             }
@@ -97,7 +135,10 @@ fn run(args: &[String]) -> Result<()> {
         "decode" => {
             let d = SpmDecoder::new(&model, model_path)?;
             for line in lines(arg)? {
-                let ids: Vec<u32> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+                let ids: Vec<u32> = line
+                    .split_whitespace()
+                    .filter_map(|t| t.parse().ok())
+                    .collect();
                 let s = d.decode(&ids)?;
                 writeln!(out, "{}", hex(s.as_bytes())).map_err(io)?;
             }

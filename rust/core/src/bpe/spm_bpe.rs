@@ -175,7 +175,11 @@ impl SpmBpe {
                 start: pos as u32,
                 len: len as u32,
                 prev: index - 1,
-                next: if pos + len < text.len() { index + 1 } else { -1 },
+                next: if pos + len < text.len() {
+                    index + 1
+                } else {
+                    -1
+                },
                 freeze,
             });
             pos += len;
