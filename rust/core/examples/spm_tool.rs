@@ -6,6 +6,7 @@
 //! spm_tool encode MODEL FILE      # per line: ids (BPE models)
 //! spm_tool decode MODEL FILE      # per line of space-separated ids: the text (hex)
 //! spm_tool roundtrip MODEL OUT    # read + write the model
+//! spm_tool unused MODEL OUT       # write MODEL with every 7th multi-char piece UNUSED
 //! spm_tool bench MODEL FILE       # encode the whole file line by line, print MB/s
 //! spm_tool new OUT                # write a small fresh BPE model built in code
 //! ```
@@ -33,7 +34,9 @@ fn hex(b: &[u8]) -> String {
 
 fn run(args: &[String]) -> Result<()> {
     let usage = || {
-        toksmith::Error::invalid("usage: spm_tool normalize|encode|decode|roundtrip|bench|new ...")
+        toksmith::Error::invalid(
+            "usage: spm_tool normalize|encode|decode|roundtrip|unused|bench|new ...",
+        )
     };
     let cmd = args.first().ok_or_else(usage)?;
     if cmd == "new" {
@@ -67,6 +70,21 @@ fn run(args: &[String]) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e| toksmith::Error::io("<stdout>".as_ref(), e);
     match cmd.as_str() {
+        "unused" => {
+            // Marks every 7th multi-character NORMAL piece UNUSED (to test resegmentation).
+            let mut m = model.clone();
+            let mut k = 0;
+            for p in &mut m.pieces {
+                if p.kind == SpmPieceType::Normal && p.piece.chars().count() > 1 {
+                    k += 1;
+                    if k % 7 == 0 {
+                        p.kind = SpmPieceType::Unused;
+                    }
+                }
+            }
+            std::fs::write(arg, spm::write(&m))
+                .map_err(|e| toksmith::Error::io(arg.as_ref(), e))?;
+        }
         "roundtrip" => {
             std::fs::write(arg, spm::write(&model))
                 .map_err(|e| toksmith::Error::io(arg.as_ref(), e))?;

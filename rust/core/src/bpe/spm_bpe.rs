@@ -13,7 +13,7 @@
 //! candidate pairs sit in a binary heap with lazy deletion (a stale entry is
 //! recognised by its recorded length, as in sentencepiece), so encoding is
 //! O(n log n) in the characters of the text, never quadratic. Pair lookups
-//! hash the concatenated `&str` slice of the normalized text (no allocation)
+//! hash the concatenated byte slice of the normalized text (no allocation)
 //! and are skipped when longer than the longest piece.
 
 use crate::error::Result;
@@ -48,7 +48,7 @@ fn score_key(score: f32) -> i32 {
 /// A SentencePiece BPE model ready to encode normalized text.
 #[derive(Clone, Debug)]
 pub struct SpmBpe {
-    map: FxHashMap<Box<str>, Entry>,
+    map: FxHashMap<Box<[u8]>, Entry>,
     max_len: usize,
     unk: u32,
     byte_ids: Option<Vec<u32>>,
@@ -110,7 +110,7 @@ impl SpmBpe {
             ) {
                 max_len = max_len.max(p.piece.len());
                 map.insert(
-                    p.piece.clone().into_boxed_str(),
+                    p.piece.as_bytes().into(),
                     Entry {
                         id: i as u32,
                         key: score_key(p.score),
@@ -166,7 +166,12 @@ impl SpmBpe {
         let mut pos = 0usize;
         while pos < text.len() {
             let rest = &text[pos..];
-            let (len, freeze) = match self.matcher.longest(rest) {
+            let user = if self.matcher.is_empty() {
+                None
+            } else {
+                self.matcher.longest(rest)
+            };
+            let (len, freeze) = match user {
                 Some(n) => (n, true),
                 None => (one_char_len(rest[0]).min(rest.len()), false),
             };
@@ -175,15 +180,19 @@ impl SpmBpe {
                 start: pos as u32,
                 len: len as u32,
                 prev: index - 1,
-                next: if pos + len < text.len() { index + 1 } else { -1 },
+                next: if pos + len < text.len() {
+                    index + 1
+                } else {
+                    -1
+                },
                 freeze,
             });
             pos += len;
         }
 
-        let mut rev_merge: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut rev_merge: FxHashMap<&[u8], u32> = FxHashMap::default();
         let mut heap: BinaryHeap<Pair> = BinaryHeap::with_capacity(symbols.len());
-        let lookup = |symbols: &[Symbol], left: i32, right: i32| -> Option<(Pair, &str, bool)> {
+        let lookup = |symbols: &[Symbol], left: i32, right: i32| -> Option<(Pair, &[u8], bool)> {
             if left < 0 || right < 0 {
                 return None;
             }
@@ -193,7 +202,7 @@ impl SpmBpe {
                 return None;
             }
             let start = l.start as usize;
-            let piece = normalized.get(start..start + size)?;
+            let piece = text.get(start..start + size)?;
             let e = self.map.get(piece)?;
             let pair = Pair {
                 key: e.key,
@@ -239,7 +248,7 @@ impl SpmBpe {
         let mut index = 0i32;
         while index >= 0 {
             let s = symbols[index as usize];
-            self.resegment(normalized, s.start, s.len, 0, &rev_merge, &mut raw);
+            self.resegment(text, s.start, s.len, 0, &rev_merge, &mut raw);
             index = s.next;
         }
         self.post_process(text, &raw, out);
@@ -248,15 +257,15 @@ impl SpmBpe {
     /// Splits an UNUSED piece back along its recorded merge (`resegment`).
     fn resegment(
         &self,
-        text: &str,
+        text: &[u8],
         start: u32,
         len: u32,
         depth: u32,
-        rev_merge: &FxHashMap<&str, u32>,
+        rev_merge: &FxHashMap<&[u8], u32>,
         out: &mut Vec<(u32, u32, u32)>,
     ) {
         let end = start + len;
-        let w = text.get(start as usize..end as usize).unwrap_or("");
+        let w = text.get(start as usize..end as usize).unwrap_or(&[]);
         let entry = self.map.get(w);
         let emit = |id| (id, start, end);
         match entry {

@@ -107,7 +107,11 @@ thread_local! {
 /// `<0xNN>` → NN.
 fn parse_byte_piece(s: &str) -> Option<u8> {
     let hex = s.strip_prefix("<0x")?.strip_suffix('>')?;
-    if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)) {
+    if hex.len() != 2
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+    {
         return None;
     }
     u8::from_str_radix(hex, 16).ok()
@@ -188,8 +192,9 @@ impl UnigramModel {
                             p.text
                         )));
                     }
-                    let b = parse_byte_piece(&p.text)
-                        .ok_or_else(|| Error::invalid(format!("byte piece {} is invalid", p.text)))?;
+                    let b = parse_byte_piece(&p.text).ok_or_else(|| {
+                        Error::invalid(format!("byte piece {} is invalid", p.text))
+                    })?;
                     byte_ids[b as usize] = id;
                 }
                 _ => {}

@@ -45,7 +45,11 @@ fn format_err(origin: &str, message: String) -> Error {
 /// The byte of a piece spelled `<0xNN>` (upper-case hex), if it is one.
 pub fn piece_to_byte(piece: &str) -> Option<u8> {
     let hex = piece.strip_prefix("<0x")?.strip_suffix('>')?;
-    if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+    if hex.len() != 2
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
         return None;
     }
     u8::from_str_radix(hex, 16).ok()
@@ -122,7 +126,9 @@ pub(crate) fn check_pieces(m: &SpmModelFile, one_map: bool, origin: &str) -> Res
         let mut ids = Vec::with_capacity(256);
         for b in 0..=255u8 {
             let name = format!("<0x{b:02X}>");
-            let id = reserved.get(name.as_str()).or_else(|| normal.get(name.as_str()));
+            let id = reserved
+                .get(name.as_str())
+                .or_else(|| normal.get(name.as_str()));
             ids.push(*id.ok_or_else(|| format_err(origin, format!("no piece {name}")))?);
         }
         Some(ids)

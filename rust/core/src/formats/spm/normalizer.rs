@@ -171,8 +171,9 @@ impl SpmNormalizer {
 
     /// Normalizes `text`. Returns the normalized string and, for each of its
     /// bytes plus one past the end, the byte offset in `text` it comes from
-    /// (sentencepiece's `norm_to_orig`; like sentencepiece, the offsets are
-    /// empty when the normalized string is). Offsets saturate at `u32::MAX`.
+    /// (sentencepiece's `norm_to_orig`, so `offsets.len() == normalized.len() + 1`;
+    /// exception, as in sentencepiece: both are empty when `text` is empty or
+    /// only whitespace). Offsets saturate at `u32::MAX`.
     pub fn normalize(&self, text: &str) -> (String, Vec<u32>) {
         let mut out = String::new();
         let mut offsets = Vec::new();

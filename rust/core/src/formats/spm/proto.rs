@@ -375,10 +375,7 @@ impl SpmModelFile {
 }
 
 /// Calls `f` on each field of the message `buf` (for best-effort walks).
-fn walk<'a>(
-    buf: &'a [u8],
-    mut f: impl FnMut(super::wire::Field<'a>) -> Result<()>,
-) -> Result<()> {
+fn walk<'a>(buf: &'a [u8], mut f: impl FnMut(super::wire::Field<'a>) -> Result<()>) -> Result<()> {
     let mut r = Reader::new(buf, 0, "", "");
     while let Some(field) = r.next_field()? {
         f(field)?;

@@ -135,10 +135,7 @@ impl<'a> Reader<'a> {
                 Value::Fixed32(u32::from_le_bytes(a))
             }
             w => {
-                return Err(self.error(
-                    offset,
-                    format!("field {number}: unsupported wire type {w}"),
-                ))
+                return Err(self.error(offset, format!("field {number}: unsupported wire type {w}")))
             }
         };
         Ok(Some(Field {
@@ -156,13 +153,20 @@ impl<'a> Reader<'a> {
 }
 
 /// Fields of a message that the typed structs do not model, kept byte for
-/// byte, plus which optional fields were explicitly present.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// byte, plus which fields were explicitly present. Equality compares the
+/// kept fields only (presence is a detail of the encoding).
+#[derive(Clone, Debug, Default)]
 pub struct RawFields {
     /// `(number of the last known field before it, field bytes)`.
     unknown: Vec<(u32, Vec<u8>)>,
     /// Bit `n` set: known field `n` (< 64) was present in the input.
     present: u64,
+}
+
+impl PartialEq for RawFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.unknown == other.unknown
+    }
 }
 
 impl RawFields {
@@ -319,7 +323,9 @@ mod tests {
         let mut r = Reader::new(&[0x80; 11], 0, "t", "m");
         assert!(r.next_field().is_err());
         // Field number 0 and group wire types are rejected.
-        assert!(Reader::new(&[0x00, 0x01], 0, "t", "m").next_field().is_err());
+        assert!(Reader::new(&[0x00, 0x01], 0, "t", "m")
+            .next_field()
+            .is_err());
         assert!(Reader::new(&[0x0b], 0, "t", "m").next_field().is_err());
     }
 }
