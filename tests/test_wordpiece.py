@@ -13,12 +13,10 @@ The oracles:
 
 from __future__ import annotations
 
-import collections
 import itertools
 import json
 import re
 import shutil
-import sys
 import sysconfig
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -354,15 +352,31 @@ def test_punctuation_accent_cjk_examples(all_pairs, text):
         check_text(p, text, text.upper())
 
 
+MASK_EXAMPLES = [("Hello, world!", None), ("Hello [CLS] world", "and a [SEP] pair"), ("", ""), ("中文", "é" * 150)]
+
+
 def test_encoding_masks_and_sequence_ids_match_hf(pair):
-    """Everything HF's Encoding has, with the same types (lists of ints, None outside the sequences)."""
-    for a, b in [("Hello, world!", None), ("Hello [CLS] world", "and a [SEP] pair"), ("", ""), ("中文", "é" * 150)]:
-        ours = pair.ours.encode_full(a, b, allowed_special="all")
-        ref = pair.hf.encode(a, b)
-        assert ours.special_tokens_mask == ref.special_tokens_mask
-        assert ours.attention_mask == ref.attention_mask
-        assert list(ours.sequence_ids) == list(ref.sequence_ids)
-        assert len(ours) == len(ref.ids)
+    """The masks and sequence ids hold HF's values."""
+    for a, b in MASK_EXAMPLES:
+        for add_special_tokens in (True, False):
+            ours = pair.ours.encode_full(a, b, allowed_special="all", add_special_tokens=add_special_tokens)
+            ref = pair.hf.encode(a, b, add_special_tokens=add_special_tokens)
+            assert list(ours.special_tokens_mask) == ref.special_tokens_mask
+            assert list(ours.attention_mask) == ref.attention_mask
+            assert list(ours.sequence_ids) == ref.sequence_ids
+            assert len(ours) == len(ref.ids)
+
+
+def test_encoding_masks_are_lists_like_hf(uncased):
+    """Encoding has everything HF's Encoding has, with the same types: the masks are lists of ints, as HF gives
+    them (and as torch.tensor, numpy and json.dumps expect), not bytes."""
+    for a, b in MASK_EXAMPLES:
+        ours = uncased.ours.encode_full(a, b, allowed_special="all")
+        ref = uncased.hf.encode(a, b)
+        assert ours.special_tokens_mask == ref.special_tokens_mask, type(ours.special_tokens_mask)
+        assert ours.attention_mask == ref.attention_mask, type(ours.attention_mask)
+        assert ours.sequence_ids == ref.sequence_ids, type(ours.sequence_ids)
+        json.dumps({"attention_mask": ours.attention_mask, "special_tokens_mask": ours.special_tokens_mask})
 
 
 @given(texts=st.lists(text_with_specials, max_size=10), num_threads=st.sampled_from([None, 1, 2]))

@@ -129,6 +129,26 @@ class Tokenizer:
         max_input_chars_per_word: int = 100,
     ) -> Tokenizer:
         """Load a BERT ``vocab.txt`` as HF's ``BertWordPieceTokenizer(vocab)`` does."""
+    @staticmethod
+    def from_sentencepiece(path: Union[str, PathLike[str]]) -> Tokenizer:
+        """Load a SentencePiece ``.model`` (unigram or bpe); ``encode`` then equals ``sp.encode``.
+
+        User-defined symbols are always matched in text and control symbols (``<s>``) never,
+        as in SentencePiece; ``decode`` equals ``sp.decode``.
+        """
+    def save_sentencepiece(self, path: Union[str, PathLike[str]]) -> None:
+        """Write a SentencePiece ``.model`` (SentencePiece models only; loads in ``sentencepiece``)."""
+    def encode_nbest(self, text: str, n: int) -> list[list[int]]:
+        """The ``n`` best segmentations of a Unigram model, best first (``sp.nbest_encode_as_ids``)."""
+    def encode_sample(
+        self, text: str, *, alpha: float = 0.1, nbest_size: int = -1, seed: Optional[int] = None
+    ) -> list[int]:
+        """A segmentation sampled by subword regularization (Unigram models).
+
+        ``nbest_size=-1`` samples from the whole lattice (forward-filtering backward-sampling);
+        ``nbest_size=k`` samples among the ``k`` best; ``alpha`` smooths the distribution.
+        ``seed`` makes it reproducible.
+        """
     def save_wordpiece_vocab(self, path: Union[str, PathLike[str]]) -> None:
         """Write a WordPiece vocabulary as ``vocab.txt`` (one token per line, in id order)."""
     def token_to_id(self, token: str) -> Optional[int]:
@@ -144,7 +164,7 @@ class Tokenizer:
     def vocab_size(self) -> int:
         """Number of ids, special tokens included."""
     @property
-    def model(self) -> Literal["bbpe", "bpe", "wordpiece"]:
+    def model(self) -> Literal["bbpe", "bpe", "wordpiece", "unigram", "spm_bpe"]:
         """The model family."""
     @property
     def pattern(self) -> Optional[str]:

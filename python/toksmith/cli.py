@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn, Optional
@@ -111,10 +112,32 @@ def _load(a: argparse.Namespace) -> Tokenizer:
 
 
 def _load_file(path: str) -> Tokenizer:
-    """A tokenizer file by its kind: a BERT ``vocab.txt`` or a ``tokenizer.json``."""
+    """A tokenizer file by its kind: a SentencePiece ``.model``, a BERT ``vocab.txt``, a
+    ``.tiktoken`` rank file named after its encoding, or a ``tokenizer.json``."""
+    if path.endswith(".model"):
+        return Tokenizer.from_sentencepiece(path)
     if path.endswith(".txt"):
         return Tokenizer.from_wordpiece_vocab(path)
+    if path.endswith(".tiktoken") or path.endswith(".tiktoken.gz"):
+        name = os.path.basename(path).split(".")[0]
+        return get_encoding(name, path=path)
     return Tokenizer.from_file(path)
+
+
+def _cmd_convert(a: argparse.Namespace) -> None:
+    tok = _load_file(a.input)
+    out: str = a.output
+    if out.endswith(".model"):
+        tok.save_sentencepiece(out)
+    elif out.endswith(".tiktoken"):
+        tok.save_tiktoken(out)
+    elif out.endswith(".txt"):
+        tok.save_wordpiece_vocab(out)
+    elif out.endswith(".json"):
+        tok.save(out)
+    else:
+        _fail(f"{out}: unknown output kind (use .json, .model, .tiktoken or .txt)")
+    sys.stderr.write(f"tok: wrote {out} ({tok.model}, {tok.vocab_size} tokens)\n")
 
 
 def _cmd_encode(a: argparse.Namespace) -> None:
@@ -189,7 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("encode", help="print the ids of TEXT (or stdin)")
-    e.add_argument("-t", "--tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
+    e.add_argument("-t", "--tokenizer", help="a tokenizer.json, SentencePiece .model or WordPiece vocab.txt")
     e.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     e.add_argument("--allow-special", action="store_true", help="encode special tokens in the text as such")
     e.add_argument("--full", action="store_true", help="print ids, tokens, offsets and type ids as JSON")
@@ -197,13 +220,18 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_cmd_encode)
 
     d = sub.add_parser("decode", help="print the text of token ids")
-    d.add_argument("-t", "--tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
+    d.add_argument("-t", "--tokenizer", help="a tokenizer.json, SentencePiece .model or WordPiece vocab.txt")
     d.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     d.add_argument("ids", nargs="*")
     d.set_defaults(func=_cmd_decode)
 
+    v = sub.add_parser("convert", help="convert between tokenizer.json, .model, .tiktoken and vocab.txt")
+    v.add_argument("input", help="a tokenizer.json, SentencePiece .model, <encoding>.tiktoken or vocab.txt")
+    v.add_argument("-o", "--output", required=True, help="by extension: .json, .model, .tiktoken or .txt")
+    v.set_defaults(func=_cmd_convert)
+
     i = sub.add_parser("info", help="describe a tokenizer file")
-    i.add_argument("tokenizer", help="a tokenizer.json or a WordPiece vocab.txt")
+    i.add_argument("tokenizer", help="a tokenizer.json, SentencePiece .model or WordPiece vocab.txt")
     i.set_defaults(func=_cmd_info)
     return p
 
