@@ -11,7 +11,12 @@ use std::time::Instant;
 use toksmith::unigram::{Piece, PieceKind, UnigramModel};
 
 fn load_model(prefix: &str) -> UnigramModel {
-    let text = std::fs::read_to_string(if prefix.ends_with(".jsonl") { prefix.to_string() } else { format!("{prefix}.vocab.jsonl") }).expect("vocab dump");
+    let text = std::fs::read_to_string(if prefix.ends_with(".jsonl") {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.vocab.jsonl")
+    })
+    .expect("vocab dump");
     let mut lines = text.lines();
     let header: Value = serde_json::from_str(lines.next().expect("header")).expect("json");
     let byte_fallback = header["byte_fallback"].as_bool().unwrap_or(false);
@@ -89,7 +94,11 @@ fn main() {
                     .as_array()
                     .map(|a| a.iter().map(ids).collect())
                     .unwrap_or_default();
-                (v["norm"].as_str().unwrap_or("").to_string(), ids(&v["ids"]), nb)
+                (
+                    v["norm"].as_str().unwrap_or("").to_string(),
+                    ids(&v["ids"]),
+                    nb,
+                )
             })
             .collect();
         let (mut same, mut nb_total, mut nb_same) = (0usize, 0usize, 0usize);

@@ -49,9 +49,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let log = Log(t0);
     let pieces = train(&words, &cfg, Some(&log))?;
-    eprintln!("[{:7.2}s] trained {} pieces", t0.elapsed().as_secs_f64(), pieces.len());
+    eprintln!(
+        "[{:7.2}s] trained {} pieces",
+        t0.elapsed().as_secs_f64(),
+        pieces.len()
+    );
     let mut f = std::io::BufWriter::new(std::fs::File::create(&args[3])?);
-    writeln!(f, "{}", serde_json::json!({"byte_fallback": cfg.byte_fallback}))?;
+    writeln!(
+        f,
+        "{}",
+        serde_json::json!({"byte_fallback": cfg.byte_fallback})
+    )?;
     for p in &pieces {
         let kind = match p.kind {
             PieceKind::Normal => "normal",
@@ -61,7 +69,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             PieceKind::Byte => "byte",
             PieceKind::Unused => "unused",
         };
-        writeln!(f, "{}", serde_json::json!({"text": p.text, "score": p.score, "kind": kind}))?;
+        writeln!(
+            f,
+            "{}",
+            serde_json::json!({"text": p.text, "score": p.score, "kind": kind})
+        )?;
     }
     Ok(())
 }

@@ -80,7 +80,11 @@ impl EmModel {
             .collect();
         let trie = DoubleArray::build(&entries)?;
         drop(entries);
-        let pieces = seeds.iter().enumerate().map(|(i, s)| (i as u32, s.1)).collect();
+        let pieces = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as u32, s.1))
+            .collect();
         let mut m = EmModel {
             trie,
             seeds: seeds.into_iter().map(|s| s.0).collect(),
@@ -348,7 +352,11 @@ impl EmModel {
                 }
             })
             .collect();
-        let freq: Vec<f64> = self.viterbi_freqs(words).into_iter().map(|x| x as f64).collect();
+        let freq: Vec<f64> = self
+            .viterbi_freqs(words)
+            .into_iter()
+            .map(|x| x as f64)
+            .collect();
         let sum: f64 = freq.iter().sum();
         let logsum = sum.ln();
         let mut kept = Vec::new();
@@ -403,7 +411,7 @@ impl EmModel {
                 let original = lat.nodes[k].score;
                 lat.nodes[k].score = f32::NEG_INFINITY;
                 let (path, score) = lat.viterbi();
-                !(!path.is_empty() && score > original)
+                path.is_empty() || score <= original
             })
             .collect();
         self.pieces

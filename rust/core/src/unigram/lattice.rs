@@ -292,8 +292,7 @@ impl Lattice {
             if total >= MAX_ALLOC || hyps.len() >= MAX_ALLOC {
                 return vec![self.viterbi()];
             }
-            if agenda.len() >= MAX_AGENDA || (agenda.len() > min_agenda && hyps.len() >= max_hyps)
-            {
+            if agenda.len() >= MAX_AGENDA || (agenda.len() > min_agenda && hyps.len() >= max_hyps) {
                 if shrinks >= MAX_SHRINK {
                     return vec![self.viterbi()];
                 }
@@ -459,7 +458,11 @@ fn clone_chain(h: u32, from: &[Hyp], to: &mut Vec<Hyp>, map: &mut FxHashMap<u32,
     let first = to.len() as u32;
     for (i, &old) in chain.iter().enumerate() {
         let mut hy = from[old as usize];
-        hy.next = if i + 1 < chain.len() { first + i as u32 + 1 } else { tail };
+        hy.next = if i + 1 < chain.len() {
+            first + i as u32 + 1
+        } else {
+            tail
+        };
         map.insert(old, first + i as u32);
         to.push(hy);
     }

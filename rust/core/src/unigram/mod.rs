@@ -19,6 +19,8 @@ mod trie;
 
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod trainer_tests;
 
-pub use model::{Piece, PieceKind, UnigramModel};
+pub use model::{Piece, PieceKind, Span, UnigramModel};
 pub use trainer::{train, UnigramTrainerConfig};

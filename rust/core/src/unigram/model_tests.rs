@@ -33,7 +33,10 @@ fn all_paths(pieces: &[Piece], text: &str, char_len_user: bool) -> Vec<(Vec<Span
         .filter(|p| p.kind == PieceKind::Normal)
         .map(|p| p.score)
         .fold(f32::MAX, f32::min);
-    let unk = pieces.iter().position(|p| p.kind == PieceKind::Unknown).unwrap() as u32;
+    let unk = pieces
+        .iter()
+        .position(|p| p.kind == PieceKind::Unknown)
+        .unwrap() as u32;
     let bounds: Vec<usize> = text
         .char_indices()
         .map(|(i, _)| i)
@@ -173,17 +176,30 @@ fn unused_and_user_defined() {
     for text in ["ab", "abb", "日本", "b日本bb", "日本日"] {
         let mut out = Vec::new();
         model.encode(text, &mut out);
-        let want = finish_ref(&viterbi_ref(&all_paths(&pieces, text, false)), text, 0, None);
+        let want = finish_ref(
+            &viterbi_ref(&all_paths(&pieces, text, false)),
+            text,
+            0,
+            None,
+        );
         assert_eq!(out, want, "encode {text:?}");
         // n-best uses character lengths for user-defined pieces.
         let mut paths = all_paths(&pieces, text, true);
         paths.sort_by(|a, b| b.1.total_cmp(&a.1));
         let got = model.nbest(text, 2);
-        assert_eq!(got[0].1 as f64, (paths[0].1 as f32) as f64, "nbest score {text:?}");
+        assert_eq!(
+            got[0].1 as f64,
+            (paths[0].1 as f32) as f64,
+            "nbest score {text:?}"
+        );
     }
     let mut out = Vec::new();
     model.encode("ab", &mut out);
-    assert_eq!(out, vec![(2, 0, 1), (3, 1, 2)], "unused piece must be skipped");
+    assert_eq!(
+        out,
+        vec![(2, 0, 1), (3, 1, 2)],
+        "unused piece must be skipped"
+    );
 }
 
 #[test]
@@ -252,7 +268,13 @@ fn nbest_matches_brute_force() {
 
 #[test]
 fn sampling_follows_path_probabilities() {
-    let pieces = vocab(&[("a", -1.0), ("b", -1.5), ("ab", -2.0), ("ba", -3.0), ("aba", -3.5)]);
+    let pieces = vocab(&[
+        ("a", -1.0),
+        ("b", -1.5),
+        ("ab", -2.0),
+        ("ba", -3.0),
+        ("aba", -3.5),
+    ]);
     let model = UnigramModel::new(pieces.clone(), false).unwrap();
     let text = "abab";
     let alpha = 0.5f64;
@@ -276,13 +298,20 @@ fn sampling_follows_path_probabilities() {
         let mut counts = vec![0usize; pool.len()];
         for seed in 0..trials {
             let got = model.sample(text, alpha as f32, nbest_size, seed);
-            let k = pool.iter().position(|p| p.0 == got).expect("sampled path exists");
+            let k = pool
+                .iter()
+                .position(|p| p.0 == got)
+                .expect("sampled path exists");
             counts[k] += 1;
         }
         for (k, p) in pool.iter().enumerate() {
             let want = (alpha * p.1).exp() / z;
             let f = counts[k] as f64 / trials as f64;
-            assert!((f - want).abs() < 0.01, "n={nbest_size} {:?}: {f} vs {want}", p.0);
+            assert!(
+                (f - want).abs() < 0.01,
+                "n={nbest_size} {:?}: {f} vs {want}",
+                p.0
+            );
         }
     }
     let mut out = Vec::new();
@@ -299,7 +328,10 @@ fn long_input_rebases_scores() {
     let mut out = Vec::new();
     model.encode(&text, &mut out);
     assert_eq!(out.len(), 30001);
-    assert!(out[..30000].iter().enumerate().all(|(i, s)| *s == (2, i as u32, i as u32 + 1)));
+    assert!(out[..30000]
+        .iter()
+        .enumerate()
+        .all(|(i, s)| *s == (2, i as u32, i as u32 + 1)));
     assert_eq!(out[30000], (4, 30000, 30001));
 }
 
@@ -318,7 +350,10 @@ fn invalid_vocabularies_are_rejected() {
     let mut nan = ok.clone();
     nan[2].score = f32::NAN;
     assert!(UnigramModel::new(nan, false).is_err());
-    assert!(UnigramModel::new(ok.clone(), true).is_err(), "byte pieces missing");
+    assert!(
+        UnigramModel::new(ok.clone(), true).is_err(),
+        "byte pieces missing"
+    );
     let mut empty = ok;
     empty.push(piece("", 0.0, PieceKind::Normal));
     assert!(UnigramModel::new(empty, false).is_err());

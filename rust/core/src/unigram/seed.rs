@@ -75,7 +75,11 @@ pub(crate) fn is_valid_piece(piece: &str, rules: &PieceRules) -> bool {
             return false;
         }
         if c == WS {
-            let bad = if rules.ws_suffix { pos + 1 < n } else { pos > 0 };
+            let bad = if rules.ws_suffix {
+                pos + 1 < n
+            } else {
+                pos > 0
+            };
             if bad {
                 return false;
             }
@@ -158,10 +162,8 @@ fn substring_candidates(words: &Words, rules: &PieceRules) -> Vec<Cand> {
     let mut bucket_start = vec![0u32; 65537];
     for w in 0..words.len() {
         let (s, e) = words.range(w);
-        for p in s..e {
-            if buf[p] & 0xC0 != 0x80 {
-                bucket_start[key2(p) + 1] += 1;
-            }
+        for p in (s..e).filter(|&p| buf[p] & 0xC0 != 0x80) {
+            bucket_start[key2(p) + 1] += 1;
         }
     }
     for i in 0..65536 {
@@ -173,12 +175,10 @@ fn substring_candidates(words: &Words, rules: &PieceRules) -> Vec<Cand> {
     let mut fill = bucket_start.clone();
     for w in 0..words.len() {
         let (s, e) = words.range(w);
-        for p in s..e {
-            if buf[p] & 0xC0 != 0x80 {
-                let k = key2(p);
-                sa[fill[k] as usize] = (p as u32, w as u32);
-                fill[k] += 1;
-            }
+        for p in (s..e).filter(|&p| buf[p] & 0xC0 != 0x80) {
+            let k = key2(p);
+            sa[fill[k] as usize] = (p as u32, w as u32);
+            fill[k] += 1;
         }
     }
     drop(fill);
@@ -209,7 +209,11 @@ fn chunk_key(buf: &[u8], p: usize, d: usize, cap: usize) -> (u64, bool) {
     let mut k = 0u64;
     let mut closed = false;
     for i in 0..8 {
-        let b = if closed || d + i >= cap { 0 } else { buf[p + d + i] };
+        let b = if closed || d + i >= cap {
+            0
+        } else {
+            buf[p + d + i]
+        };
         if b == 0 {
             closed = true;
         }

@@ -91,6 +91,12 @@ pub(crate) struct Words {
     pub counts: Vec<u64>,
 }
 
+impl Default for Words {
+    fn default() -> Self {
+        Words::new()
+    }
+}
+
 impl Words {
     fn new() -> Self {
         Words {
@@ -100,7 +106,8 @@ impl Words {
         }
     }
 
-    fn push(&mut self, w: &[u8], count: u64) {
+    /// Appends a word (must not contain NUL) with its count.
+    pub fn push(&mut self, w: &[u8], count: u64) {
         self.buf.extend_from_slice(w);
         self.buf.push(0);
         self.starts.push(self.buf.len());
@@ -133,7 +140,9 @@ fn check_range(name: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
     if (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(Error::invalid(format!("{name} must be in [{lo}, {hi}], got {v}")))
+        Err(Error::invalid(format!(
+            "{name} must be in [{lo}, {hi}], got {v}"
+        )))
     }
 }
 
@@ -149,7 +158,10 @@ fn meta_pieces(cfg: &UnigramTrainerConfig) -> Result<Vec<(String, PieceKind)>> {
         ("</s>".to_string(), PieceKind::Control),
     ];
     if cfg.unk_piece == "<s>" || cfg.unk_piece == "</s>" {
-        return Err(Error::invalid(format!("{} is already defined", cfg.unk_piece)));
+        return Err(Error::invalid(format!(
+            "{} is already defined",
+            cfg.unk_piece
+        )));
     }
     let bytes: Vec<String> = if cfg.byte_fallback {
         (0..256).map(|b| format!("<0x{b:02X}>")).collect()
@@ -160,7 +172,11 @@ fn meta_pieces(cfg: &UnigramTrainerConfig) -> Result<Vec<(String, PieceKind)>> {
         .control_symbols
         .iter()
         .map(|s| (s, PieceKind::Control))
-        .chain(cfg.user_defined_symbols.iter().map(|s| (s, PieceKind::UserDefined)))
+        .chain(
+            cfg.user_defined_symbols
+                .iter()
+                .map(|s| (s, PieceKind::UserDefined)),
+        )
         .chain(bytes.iter().map(|s| (s, PieceKind::Byte)));
     let mut dup = FxHashSet::default();
     for (w, kind) in symbols {
@@ -228,7 +244,12 @@ fn train_inner(
     }
     check_range("character_coverage", cfg.character_coverage, 0.98, 1.0)?;
     check_range("max_piece_length", cfg.max_piece_length as f64, 1.0, 512.0)?;
-    check_range("num_sub_iterations", cfg.num_sub_iterations as f64, 1.0, 10.0)?;
+    check_range(
+        "num_sub_iterations",
+        cfg.num_sub_iterations as f64,
+        1.0,
+        10.0,
+    )?;
     check_range("shrinking_factor", cfg.shrinking_factor, 0.5, 0.95)?;
     let meta = meta_pieces(cfg)?;
     let meta_keys: Vec<(&[u8], i32)> = meta.iter().map(|m| (m.0.as_bytes(), 0)).collect();
@@ -308,7 +329,12 @@ fn train_inner(
     }
     let seeds = seed_pieces(&words, &seed_chars, &rules, cfg.seed_sentencepiece_size);
     if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
-        eprintln!("{} words, {} required chars, {} seeds", words.len(), required.len(), seeds.len());
+        eprintln!(
+            "{} words, {} required chars, {} seeds",
+            words.len(),
+            required.len(),
+            seeds.len()
+        );
     }
     if seeds.is_empty() {
         return Err(Error::invalid("no seed pieces"));
@@ -327,7 +353,10 @@ fn train_inner(
             let pieces = model.m_step(&expected);
             model.set_pieces(pieces);
             if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
-                eprintln!("EM step={step} size={} obj={obj} num_tokens={ntok}", model.pieces.len());
+                eprintln!(
+                    "EM step={step} size={} obj={obj} num_tokens={ntok}",
+                    model.pieces.len()
+                );
             }
             step += 1;
             if let Some(p) = progress {
@@ -380,7 +409,10 @@ fn replace_rare(cut: &Words, req: &FxHashSet<char>) -> Result<Words> {
     for i in 0..cut.len() {
         let w = std::str::from_utf8(cut.word(i)).map_err(|_| Error::invalid("bad UTF-8"))?;
         s.clear();
-        s.extend(w.chars().map(|c| if req.contains(&c) { c } else { UNK_CHAR }));
+        s.extend(
+            w.chars()
+                .map(|c| if req.contains(&c) { c } else { UNK_CHAR }),
+        );
         rep.push(s.as_bytes(), cut.counts[i]);
     }
     let mut idx: Vec<u32> = (0..rep.len() as u32).collect();

@@ -195,7 +195,16 @@ mod tests {
     #[test]
     fn prefix_search_matches_naive() {
         let words = [
-            "a", "ab", "abc", "b", "bcd", "\u{2581}the", "\u{2581}", "日本", "日", "x",
+            "a",
+            "ab",
+            "abc",
+            "b",
+            "bcd",
+            "\u{2581}the",
+            "\u{2581}",
+            "日本",
+            "日",
+            "x",
         ];
         let entries: Vec<(&[u8], i32)> = words
             .iter()
