@@ -2,13 +2,21 @@
 //! `unigram_dump.py`: `cargo run --release --example unigram_parity -- PREFIX...`
 //! Prints, per prefix, how many cases give identical `encode` ids and
 //! identical 5-best id lists, and the encode time.
+//! `unigram_parity --eval TEXT PREFIX...` instead reports each vocabulary's
+//! compression on TEXT (UTF-8 bytes per token; lines split on whitespace,
+//! each word prefixed with `▁`).
 
 use serde_json::Value;
 use std::time::Instant;
 use toksmith::unigram::{Piece, PieceKind, UnigramModel};
 
 fn load_model(prefix: &str) -> UnigramModel {
-    let text = std::fs::read_to_string(format!("{prefix}.vocab.jsonl")).expect("vocab dump");
+    let text = std::fs::read_to_string(if prefix.ends_with(".jsonl") {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.vocab.jsonl")
+    })
+    .expect("vocab dump");
     let mut lines = text.lines();
     let header: Value = serde_json::from_str(lines.next().expect("header")).expect("json");
     let byte_fallback = header["byte_fallback"].as_bool().unwrap_or(false);
@@ -39,8 +47,43 @@ fn ids(v: &Value) -> Vec<u32> {
         .unwrap_or_default()
 }
 
+fn eval(text_path: &str, prefixes: &[String]) {
+    let text = std::fs::read_to_string(text_path).expect("text");
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| format!("\u{2581}{w}"))
+                .collect::<String>()
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    let bytes: usize = text.lines().map(|l| l.trim().len()).sum();
+    for prefix in prefixes {
+        let model = load_model(prefix);
+        let mut out = Vec::new();
+        let mut tokens = 0usize;
+        let t = Instant::now();
+        for l in &lines {
+            model.encode(l, &mut out);
+            tokens += out.len();
+        }
+        println!(
+            "{prefix}: {tokens} tokens, {:.4} bytes/token ({} bytes, encode {:.2}s)",
+            bytes as f64 / tokens as f64,
+            bytes,
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
+
 fn main() {
-    for prefix in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--eval") && args.len() > 2 {
+        eval(&args[1], &args[2..]);
+        return;
+    }
+    for prefix in args {
         let model = load_model(&prefix);
         let text = std::fs::read_to_string(format!("{prefix}.cases.jsonl")).expect("cases");
         let cases: Vec<(String, Vec<u32>, Vec<Vec<u32>>)> = text

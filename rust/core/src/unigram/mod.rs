@@ -3,13 +3,24 @@
 //!
 //! - [`model`]: [`UnigramModel`], the scored vocabulary and its encoders
 //!   (Viterbi `encode`, `nbest`, `sample`), giving SentencePiece's exact ids.
-//! - [`trainer`]: SentencePiece's EM trainer over counted words.
+//! - [`trainer`]: SentencePiece's EM trainer over counted words
+//!   ([`train`], [`UnigramTrainerConfig`]).
 //!
 //! Text normalization and the `.model` file format live elsewhere; everything
 //! here works on already-normalized text (spaces already replaced by `▁`).
 
+mod em;
 mod lattice;
 pub mod model;
+mod script;
+mod seed;
+pub mod trainer;
 mod trie;
 
-pub use model::{Piece, PieceKind, UnigramModel};
+#[cfg(test)]
+mod model_tests;
+#[cfg(test)]
+mod trainer_tests;
+
+pub use model::{Piece, PieceKind, Span, UnigramModel};
+pub use trainer::{train, UnigramTrainerConfig};

@@ -27,6 +27,9 @@ use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
+/// A token: `(id, byte_start, byte_end)` in the normalized text.
+pub type Span = (u32, u32, u32);
+
 /// SentencePiece's piece types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PieceKind {
@@ -179,25 +182,19 @@ impl UnigramModel {
             if map.insert(p.text.clone(), id).is_some() {
                 return Err(Error::invalid(format!("{} is already defined", p.text)));
             }
-            match p.kind {
-                PieceKind::Unknown => {
-                    if unk_id.replace(id).is_some() {
-                        return Err(Error::invalid("more than one unknown piece"));
-                    }
+            if p.kind == PieceKind::Unknown && unk_id.replace(id).is_some() {
+                return Err(Error::invalid("more than one unknown piece"));
+            }
+            if p.kind == PieceKind::Byte {
+                if !byte_fallback {
+                    return Err(Error::invalid(format!(
+                        "byte piece {} found although byte_fallback is false",
+                        p.text
+                    )));
                 }
-                PieceKind::Byte => {
-                    if !byte_fallback {
-                        return Err(Error::invalid(format!(
-                            "byte piece {} found although byte_fallback is false",
-                            p.text
-                        )));
-                    }
-                    let b = parse_byte_piece(&p.text).ok_or_else(|| {
-                        Error::invalid(format!("byte piece {} is invalid", p.text))
-                    })?;
-                    byte_ids[b as usize] = id;
-                }
-                _ => {}
+                let b = parse_byte_piece(&p.text)
+                    .ok_or_else(|| Error::invalid(format!("byte piece {} is invalid", p.text)))?;
+                byte_ids[b as usize] = id;
             }
         }
         let unk_id = unk_id.ok_or_else(|| Error::invalid("no unknown piece"))?;
@@ -259,6 +256,7 @@ impl UnigramModel {
         LatticeVocab {
             trie: &self.trie,
             info: &self.info,
+            map: None,
             unk_id: self.unk_id as i32,
             unk_score: self.min_score - UNK_PENALTY,
         }
@@ -307,9 +305,10 @@ impl UnigramModel {
             let mut till_here = best[starts_at].score;
             if !(-SCORE_RESET..=SCORE_RESET).contains(&till_here) {
                 let offset = till_here;
-                for i in starts_at..=max_frontier {
-                    if i == starts_at || best[i].start != -1 {
-                        best[i].score -= offset;
+                let frontier = best.iter_mut().enumerate().take(max_frontier + 1);
+                for (i, b) in frontier.skip(starts_at) {
+                    if i == starts_at || b.start != -1 {
+                        b.score -= offset;
                     }
                 }
                 till_here = 0.0;
@@ -389,7 +388,7 @@ impl UnigramModel {
     /// The `n` best segmentations with their scores, best first, as
     /// SentencePiece's `NBestEncode` gives them (n clamped to 1..=1024; for
     /// n = 1 the [`encode`](Self::encode) result with score 0).
-    pub fn nbest(&self, normalized: &str, n: usize) -> Vec<(Vec<(u32, u32, u32)>, f32)> {
+    pub fn nbest(&self, normalized: &str, n: usize) -> Vec<(Vec<Span>, f32)> {
         if normalized.is_empty() {
             return vec![(Vec::new(), 0.0)];
         }

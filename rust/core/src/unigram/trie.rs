@@ -119,6 +119,7 @@ impl DoubleArray {
     }
 
     /// The value stored for exactly `key`, if any.
+    #[cfg(test)]
     pub(crate) fn exact(&self, key: &[u8]) -> Option<i32> {
         let mut node = 0usize;
         for &c in key {
@@ -130,11 +131,6 @@ impl DoubleArray {
         }
         let v = self.units[node].value;
         (!key.is_empty() && v >= 0).then_some(v)
-    }
-
-    /// Bytes of heap memory held.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.units.capacity() * std::mem::size_of::<Unit>()
     }
 }
 
