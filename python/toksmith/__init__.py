@@ -89,6 +89,9 @@ _BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 _MODEL_DEFAULTS = {
     # model: (vocab_size, special_tokens, limit_alphabet, normalizer, pattern)
     "wordpiece": (30000, _BERT_SPECIALS, 1000, "bert", "bert"),
+    # SentencePiece's defaults: vocab 8000, <unk> <s> </s> added by the trainer,
+    # identity normalization, words split before each "▁".
+    "unigram": (8000, (), None, "sentencepiece", "metaspace"),
 }
 _OTHER_DEFAULTS = (32000, (), None, None, "o200k")
 
@@ -167,8 +170,13 @@ def train(
     normalizer: Union[Optional[str], _Default] = _Default("None ('bert' for wordpiece)"),
     scoring: Literal["likelihood", "frequency"] = "likelihood",
     continuing_subword_prefix: Optional[str] = None,
+    character_coverage: float = 0.9995,
+    max_piece_length: int = 16,
+    shrinking_factor: float = 0.75,
+    split_digits: bool = False,
+    user_defined_symbols: Iterable[str] = (),
 ) -> Tokenizer:
-    """Train a BPE or WordPiece tokenizer and return it.
+    """Train a BPE, WordPiece or Unigram tokenizer and return it.
 
     Args:
         inputs: a path (file or directory, walked for text files; gzip, xz and
@@ -178,7 +186,10 @@ def train(
             document; each string of an iterable is one document.
         model: ``"bbpe"`` (byte-level, GPT-2 style, nothing is ever unknown),
             ``"bpe"`` (character-level, with ``unk_token``/``byte_fallback``)
-            or ``"wordpiece"`` (BERT; see ``scoring``).
+            ``"wordpiece"`` (BERT; see ``scoring``) or ``"unigram"`` (Kudo's
+            Unigram LM as SentencePiece trains it; the result encodes as
+            ``sentencepiece`` does and saves as a ``.model`` with
+            ``save_sentencepiece``).
         vocab_size: target size, special tokens included (default 32000;
             30000 for wordpiece, as HF's ``BertWordPieceTokenizer``).
         pattern: pre-tokenizer: ``"gpt2"`` (= ``"r50k"``, ``"p50k"``),
@@ -212,6 +223,12 @@ def train(
             what HF's ``WordPieceTrainer`` does (BPE with the ``##`` prefix).
         continuing_subword_prefix: wordpiece prefix for tokens inside a word
             (``"##"`` by default).
+        character_coverage, max_piece_length, shrinking_factor, split_digits,
+        user_defined_symbols: unigram options, as SentencePiece's (0.9995,
+            16, 0.75, False, ()). For unigram, ``special_tokens`` are control
+            symbols (like ``<s>``: never matched in text), ``user_defined_symbols``
+            are always matched, ``unk_token`` names the unknown piece
+            (``<unk>``), and ``byte_fallback`` adds the 256 byte pieces.
 
     With ``model="bbpe", pattern="gpt2"`` the vocabulary and the ordered merges
     equal HF ``tokenizers`` BpeTrainer's with a ``ByteLevel`` pre-tokenizer.
@@ -231,6 +248,8 @@ def train(
         raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
     if model != "wordpiece" and (scoring != "likelihood" or continuing_subword_prefix is not None):
         raise InvalidInputError("scoring and continuing_subword_prefix are for model='wordpiece'")
+    if isinstance(user_defined_symbols, str):
+        raise InvalidInputError("user_defined_symbols must be a collection of strings, not a single string")
     args = {
         "model": model,
         "vocab_size": _non_negative("vocab_size", vocab_size),
@@ -246,6 +265,11 @@ def train(
         "normalizer": normalizer,
         "scoring": scoring,
         "continuing_subword_prefix": continuing_subword_prefix,
+        "character_coverage": float(character_coverage),
+        "max_piece_length": _non_negative("max_piece_length", max_piece_length),
+        "shrinking_factor": float(shrinking_factor),
+        "split_digits": bool(split_digits),
+        "user_defined_symbols": list(user_defined_symbols),
     }
     if isinstance(inputs, WordCounts):
         if not isinstance(pattern, _Unset) and _pattern_source(pattern) != inputs.pattern:

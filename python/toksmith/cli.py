@@ -99,7 +99,10 @@ def _cmd_train(a: argparse.Namespace) -> None:
         if a.pattern_given:
             common["pattern"] = _pattern(a)
         tok = train(_inputs(a.files), max_words=a.max_words, **common)  # type: ignore[arg-type]
-    tok.save(a.output)
+    if tok.model in ("unigram", "spm_bpe") or a.output.endswith(".model"):
+        tok.save_sentencepiece(a.output)
+    else:
+        tok.save(a.output)
     sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
 
 
@@ -202,8 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a tokenizer on text files or a counts file")
     inputs_and_counting(t, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
     t.add_argument("--counts", help="train on a counts file from tok count instead of text")
-    t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece"])
-    t.add_argument("--vocab-size", type=int, default=None, help="default 32000 (30000 for wordpiece)")
+    t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece", "unigram"])
+    t.add_argument("--vocab-size", type=int, default=None, help="default 32000 (30000 for wordpiece, 8000 for unigram)")
     t.add_argument("--scoring", default="likelihood", choices=["likelihood", "frequency"],
                    help="wordpiece: likelihood gain (default) or pair frequency (HF's WordPieceTrainer)")
     t.add_argument("--prefix", default=None, help="wordpiece continuing-subword prefix (default ##)")

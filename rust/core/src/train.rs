@@ -3,10 +3,13 @@
 use crate::bpe::{self, TrainerConfig};
 use crate::counts::{collect_files, Counts, Progress, WordCounter, WordCounts};
 use crate::error::{Error, Result};
+use crate::formats::spm::tokenizer::{pieces_to_spm, tokenizer as spm_tokenizer};
+use crate::formats::spm::{SpmModelFile, SpmModelType};
 use crate::normalize::Normalizer;
 use crate::pretokenize::Pretokenizer;
 use crate::tokenizer::{AddedToken, Model, Tokenizer};
 use crate::tokenizer::{Decoder, PostProcessor};
+use crate::unigram::{self, trainer::UnigramTrainerConfig};
 use crate::wordpiece::{self, WordPieceModel};
 use std::path::PathBuf;
 
@@ -19,6 +22,8 @@ pub enum ModelType {
     Bpe,
     /// WordPiece.
     WordPiece,
+    /// Unigram language model (SentencePiece).
+    Unigram,
 }
 
 /// How WordPiece training picks the next merge.
@@ -50,8 +55,9 @@ impl std::str::FromStr for ModelType {
             "bbpe" | "byte_bpe" | "bytelevel" => Ok(ModelType::Bbpe),
             "bpe" => Ok(ModelType::Bpe),
             "wordpiece" => Ok(ModelType::WordPiece),
+            "unigram" => Ok(ModelType::Unigram),
             other => Err(Error::invalid(format!(
-                "unknown model {other:?}; expected one of 'bbpe', 'bpe', 'wordpiece'"
+                "unknown model {other:?}; expected one of 'bbpe', 'bpe', 'wordpiece', 'unigram'"
             ))),
         }
     }
@@ -94,6 +100,11 @@ pub fn train_from_counts(
 ) -> Result<Tokenizer> {
     if model == ModelType::WordPiece {
         return train_wordpiece(counts, pretok, normalizer, scoring, cfg, progress);
+    }
+    if model == ModelType::Unigram {
+        return Err(Error::invalid(
+            "Unigram models are trained with train_unigram",
+        ));
     }
     let cfg = TrainerConfig {
         byte_level: model == ModelType::Bbpe,
@@ -198,4 +209,36 @@ fn train_wordpiece(
     let mut tok = Tokenizer::new(normalizer, pretok, Model::WordPiece(m), added, post)?;
     tok.decoder = decoder;
     Ok(tok)
+}
+
+/// The normalizer SentencePiece's trainer applies with
+/// `normalization_rule_name=identity`: strip and collapse spaces, a dummy `▁`
+/// prefix, spaces as `▁`. Used to count words for Unigram training.
+pub fn spm_identity_normalizer() -> Result<Normalizer> {
+    let file = SpmModelFile::new(Vec::new(), SpmModelType::Unigram);
+    let n = crate::formats::spm::SpmNormalizer::from_model(&file, "<identity>")?;
+    Ok(Normalizer::Spm(crate::normalize::SpmNorm(
+        std::sync::Arc::new(n),
+    )))
+}
+
+/// Trains a Unigram model on words counted with [`spm_identity_normalizer`]
+/// and the `metaspace` split, and returns it as a SentencePiece tokenizer
+/// (saved with `save_sentencepiece`, it loads in `sentencepiece`).
+pub fn train_unigram(
+    counts: &WordCounts,
+    cfg: &UnigramTrainerConfig,
+    progress: Option<&dyn Progress>,
+) -> Result<Tokenizer> {
+    if counts.is_empty() {
+        return Err(Error::invalid("empty corpus: no words to train on"));
+    }
+    let mut words: Vec<(String, u64)> = counts.iter().map(|(w, &c)| (w.to_string(), c)).collect();
+    words.sort_unstable();
+    let pieces = unigram::trainer::train(&words, cfg, progress)?;
+    let mut file = SpmModelFile::new(pieces_to_spm(&pieces), SpmModelType::Unigram);
+    file.trainer.split_digits = Some(cfg.split_digits);
+    file.trainer.character_coverage = Some(cfg.character_coverage as f32);
+    file.trainer.max_sentencepiece_length = Some(cfg.max_piece_length as i32);
+    spm_tokenizer(file, "<trained>")
 }

@@ -11,7 +11,8 @@ use toksmith::bpe::TrainerConfig;
 use toksmith::counts::{Counts, Progress, WordCounter};
 use toksmith::normalize::Normalizer;
 use toksmith::pretokenize::Pretokenizer;
-use toksmith::train::{count_files, train_from_counts, ModelType, Scoring};
+use toksmith::train::{count_files, train_from_counts, train_unigram, ModelType, Scoring};
+use toksmith::unigram::UnigramTrainerConfig;
 use toksmith::Error;
 
 /// Options shared by both training entry points.
@@ -33,6 +34,11 @@ pub(crate) struct TrainArgs {
     normalizer: Option<String>,
     scoring: String,
     continuing_subword_prefix: Option<String>,
+    character_coverage: f64,
+    max_piece_length: usize,
+    shrinking_factor: f64,
+    split_digits: bool,
+    user_defined_symbols: Vec<String>,
 }
 
 impl TrainArgs {
@@ -328,6 +334,27 @@ pub(crate) fn train_counts(
     }
     let pretok = Pretokenizer::new(counts.pattern.as_deref()).py(py)?;
     let (model, cfg) = args.config().py(py)?;
+    if model == ModelType::Unigram {
+        let ucfg = UnigramTrainerConfig {
+            vocab_size: cfg.vocab_size,
+            character_coverage: args.character_coverage,
+            max_piece_length: args.max_piece_length,
+            shrinking_factor: args.shrinking_factor,
+            split_digits: args.split_digits,
+            byte_fallback: args.byte_fallback,
+            user_defined_symbols: args.user_defined_symbols.clone(),
+            control_symbols: cfg.special_tokens.clone(),
+            unk_piece: cfg.unk_token.clone().unwrap_or_else(|| "<unk>".into()),
+            num_threads: args.num_threads,
+            ..UnigramTrainerConfig::default()
+        };
+        let progress = args.progress();
+        let p = progress.as_ref().map(|p| p as &dyn Progress);
+        let inner = py
+            .detach(|| train_unigram(&counts.words, &ucfg, p))
+            .py(py)?;
+        return Ok(PyTokenizer { inner });
+    }
     let scoring: Scoring = args.scoring.parse().py(py)?;
     let norm = normalizer_of(args.normalizer.as_deref()).py(py)?;
     let progress = args.progress();

@@ -91,10 +91,11 @@ impl Normalizer {
             "nfkc" => Normalizer::Nfkc,
             "nfkd" => Normalizer::Nfkd,
             "lowercase" => Normalizer::Lowercase,
+            "sentencepiece" => return crate::train::spm_identity_normalizer(),
             other => {
                 return Err(Error::invalid(format!(
                     "unknown normalizer {other:?}; expected one of 'bert', 'bert_cased', \
-                     'nfc', 'nfd', 'nfkc', 'nfkd', 'lowercase'"
+                     'nfc', 'nfd', 'nfkc', 'nfkd', 'lowercase', 'sentencepiece'"
                 )))
             }
         })

@@ -83,6 +83,9 @@ pub enum Pretokenizer {
     None,
     /// HF `BertPreTokenizer`.
     Bert,
+    /// SentencePiece's word split: a new piece before each `▁` (name
+    /// `metaspace`); the text is already normalized with `▁` for spaces.
+    Metaspace,
     /// Pieces are the matches of a regex; text between matches is dropped
     /// (for the named patterns every character is matched).
     Regex {
@@ -105,6 +108,9 @@ impl Pretokenizer {
         };
         if p == "bert" {
             return Ok(Pretokenizer::Bert);
+        }
+        if p == "metaspace" {
+            return Ok(Pretokenizer::Metaspace);
         }
         let (name, source) =
             match named_pattern(p).or_else(|| name_of_source(p).and_then(named_pattern)) {
@@ -133,6 +139,7 @@ impl Pretokenizer {
         match self {
             Pretokenizer::None => None,
             Pretokenizer::Bert => Some("bert"),
+            Pretokenizer::Metaspace => Some("metaspace"),
             Pretokenizer::Regex { source, .. } => Some(source),
         }
     }
@@ -150,6 +157,7 @@ impl Pretokenizer {
         match self {
             Pretokenizer::None => None,
             Pretokenizer::Bert => Some("bert"),
+            Pretokenizer::Metaspace => Some("metaspace"),
             Pretokenizer::Regex { name, .. } => *name,
         }
     }
@@ -181,6 +189,19 @@ impl Pretokenizer {
             }
             Pretokenizer::Bert => {
                 bert_split(text, f);
+                Ok(())
+            }
+            Pretokenizer::Metaspace => {
+                let mut start = 0;
+                for (i, _) in text.match_indices('\u{2581}') {
+                    if i > start {
+                        f(&text[start..i]);
+                    }
+                    start = i;
+                }
+                if start < text.len() {
+                    f(&text[start..]);
+                }
                 Ok(())
             }
             Pretokenizer::Regex { regex, source, .. } => {
