@@ -296,6 +296,8 @@ def test_labels():
     tok = hello_tokenizer()
     cmp = quick([tok, tok], [Corpus.from_text("t", TEXT)])
     assert [t.label for t in cmp.tokenizers] == ["tokenizer #1", "tokenizer #2"]
+    cmp = quick(["cl=cl100k_base", "o200k_base"], [Corpus.from_text("t", TEXT)])
+    assert [(t.label, t.spec) for t in cmp.tokenizers] == [("cl", "cl100k_base"), ("o200k_base", "o200k_base")]
     with pytest.raises(toksmith.InvalidInputError, match="no tokenizers"):
         quick([], [Corpus.from_text("t", TEXT)])
     with pytest.raises(toksmith.InvalidInputError, match="passes"):

@@ -158,7 +158,8 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     )
     c.add_argument("tokenizers", nargs="+", metavar="TOKENIZER",
                    help="tokenizer.json, a tiktoken encoding name (cl100k_base, o200k_base, ...), NAME.tiktoken "
-                   "or FILE.tiktoken:PATTERN, a SentencePiece .model or WordPiece vocab.txt where supported")
+                   "or FILE.tiktoken:PATTERN, a SentencePiece .model or WordPiece vocab.txt where supported; "
+                   "LABEL=SPEC names it in the report")
     c.add_argument("--corpus", nargs="+", action="extend", required=True, metavar="FILE",
                    help="UTF-8 text (gzip/xz/bzip2/zstd ok); code:FILE marks source code (also detected by "
                    "extension), prose:FILE forces prose")

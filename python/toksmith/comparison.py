@@ -48,6 +48,7 @@ from __future__ import annotations
 import gc
 import heapq
 import json
+import os
 import random
 import statistics
 import time
@@ -336,8 +337,9 @@ def _labels(tokenizers: Union[Sequence[TokenizerSpec], Mapping[str, TokenizerSpe
     elif isinstance(tokenizers, (str, Tokenizer)) or not isinstance(tokenizers, Iterable):
         raise InvalidInputError("tokenizers must be a list of specs or a {label: spec} mapping")
     else:
-        specs = list(tokenizers)
-        labels = [default_label(s) for s in specs]
+        given = [_split_label(s) for s in tokenizers]
+        specs = [spec for _, spec in given]
+        labels = [label or default_label(spec) for label, spec in given]
         counts = {x: labels.count(x) for x in labels}
         numbers: dict[str, int] = {}
         for i, x in enumerate(labels):
@@ -348,6 +350,15 @@ def _labels(tokenizers: Union[Sequence[TokenizerSpec], Mapping[str, TokenizerSpe
     if not named:
         raise InvalidInputError("no tokenizers to compare")
     return named
+
+
+def _split_label(spec: TokenizerSpec) -> tuple[Optional[str], TokenizerSpec]:
+    """``LABEL=SPEC`` -> (LABEL, SPEC) when no file has the whole name and LABEL is not a path."""
+    if isinstance(spec, str) and "=" in spec and not os.path.exists(spec):
+        label, _, rest = spec.partition("=")
+        if label and rest and "/" not in label and os.sep not in label:
+            return label, rest
+    return None, spec
 
 
 class _DocSampler:
@@ -457,8 +468,8 @@ def compare(
     Args:
         tokenizers: specs (a ``tokenizer.json``, a tiktoken encoding name such
             as ``"cl100k_base"``, a ``.tiktoken`` file, a :class:`Tokenizer`;
-            see :func:`load_tokenizer`), labelled by file or encoding name, or
-            a ``{label: spec}`` mapping.
+            see :func:`load_tokenizer`), labelled by file or encoding name or
+            as ``"LABEL=SPEC"``, or a ``{label: spec}`` mapping.
         corpora: files (``"code:FILE"`` marks source code; gzip, xz, bzip2 and
             zstd are read directly) or :class:`Corpus` objects
             (``Corpus.from_text(name, text)`` for in-memory text).
