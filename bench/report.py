@@ -186,6 +186,11 @@ def fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def short(value: float | None) -> str:
+    """A bar label: three significant digits, no exponent."""
+    return "-" if value is None else f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], numbers: bool = True) -> str:
     """A Markdown table; with ``numbers`` every column but the first is right-aligned."""
     right = "---:" if numbers else "---"
@@ -367,7 +372,7 @@ def bar_chart(path: Path, title: str, panels: Sequence[tuple[str, list[str], dic
             xs = [g + (k - (len(values) - 1) / 2) * width for g in range(len(names))]
             bars = ax.bar(xs, [y or 0.0 for y in ys], width, label=label, color=f"C{k % 10}")
             if len(names) * len(values) <= 32:
-                ax.bar_label(bars, labels=[fmt(y, ".3g") for y in ys], fontsize=6, padding=1,
+                ax.bar_label(bars, labels=[short(y) for y in ys], fontsize=6, padding=1,
                              rotation=90 if len(values) > 3 else 0)
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, fontsize=8)
