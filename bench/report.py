@@ -253,7 +253,8 @@ def machine_section(saved: Sequence[Saved]) -> str:
     rows = [["CPU", f"{m['cpu']}, {m['nproc']} cores"], ["RAM", f"{m['ram_gib']} GiB"], ["OS", m["os"]],
             ["Python", m["python"]]]
     rows += [["library versions", ", ".join(f"{k} {v}" for k, v in versions(saved).items())]]
-    out = [md_table(["machine", ""], rows, numbers=False), "", "Jobs (date, exact command, run from the repo root):", ""]
+    out = [md_table(["machine", ""], rows, numbers=False), "",
+           "Jobs (date, exact command, run from the repo root):", ""]
     for s in saved:
         load = s.meta.get("load_average")
         load_note = f"; load average {load[0]:.2f} when it started" if load else ""
@@ -461,7 +462,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--job", action="append", metavar="SCRIPT:TAG=ARGS", help="an extra run of a script, saved as "
                    "SCRIPT-TAG, e.g. train:v100k=\"--vocab-size 100000\" (repeatable)")
     p.add_argument("--work-dir", type=Path, help=f"where jobs save JSON and logs (default {DEFAULT_CACHE}/report/DATE)")
-    p.add_argument("--results", type=Path, default=RESULTS, help="the Markdown file to write (default bench/RESULTS.md)")
+    p.add_argument("--results", type=Path, default=RESULTS,
+                   help="the Markdown file to write (default bench/RESULTS.md)")
     p.add_argument("--timeout", type=float, default=0, help="seconds per job before it is killed; 0 for none")
     return p.parse_args(argv)
 

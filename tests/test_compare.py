@@ -227,7 +227,8 @@ def test_blocks_cut_at_line_ends(tmp_path):
 @pytest.mark.parametrize("make, error, message", [
     (lambda d: str(d / "missing.txt"), toksmith.TokenizerIOError, "no such corpus file"),
     (lambda d: str(d), toksmith.TokenizerIOError, "is a directory"),
-    (lambda d: _write(d / "bad.txt", b"ok\n\xff\xfe\n"), toksmith.InvalidInputError, "not UTF-8 text: bad byte at offset 3"),
+    (lambda d: _write(d / "bad.txt", b"ok\n\xff\xfe\n"), toksmith.InvalidInputError,
+     "not UTF-8 text: bad byte at offset 3"),
     (lambda d: _write(d / "empty.txt", b""), toksmith.InvalidInputError, "empty corpus"),
     (lambda d: _write(d / "bad.txt.gz", b"\x1f\x8b\x08\x00garbage"), toksmith.TokenizerIOError, "cannot read"),
 ])
@@ -442,3 +443,26 @@ def test_wordpiece_vocab_when_supported(tmp_path):
     r = cmp.result("bert/vocab.txt")
     assert (r.total.tokens, r.total.unknown) == (5, 1)  # hello world ##s , [UNK]
     assert (r.distinct_ids, r.vocab_size) == (4, 4)  # [UNK] is special: left out of both
+
+
+def test_words_are_whitespace_runs_apart():
+    # "a  b\tc\u3000d\n": words a, b, c, d (two spaces, a tab and an ideographic space separate them).
+    r = quick({"h": hello_tokenizer()}, [Corpus.from_text("t", "a  b\tc\u3000d\n")]).result("h")
+    assert (r.total.words, r.total.chars, r.total.bytes) == (4, 9, 11)
+
+
+def test_sentencepiece_model_when_supported(tmp_path):
+    """Token and byte-fallback counts of a SentencePiece model, checked against sentencepiece itself."""
+    if not hasattr(toksmith.Tokenizer, "from_sentencepiece"):
+        pytest.skip("this build cannot load a SentencePiece .model")
+    spm = pytest.importorskip("sentencepiece")
+    prefix = tmp_path / "spm"
+    spm.SentencePieceTrainer.train(input=str(helpers.SAMPLE_PATH), model_prefix=str(prefix), vocab_size=4000,
+                                   model_type="unigram", byte_fallback=True, minloglevel=2)
+    text = "Hello world, Zürich ☃\nПривет 世界\n"
+    cmp = quick([f"{prefix}.model"], [Corpus.from_text("t", text)])
+    r = cmp.result("spm.model")
+    sp = spm.SentencePieceProcessor(model_file=f"{prefix}.model")
+    pieces = [p for line in helpers.split_keep_newline(text) for p in sp.encode(line, out_type=str)]
+    assert r.total.tokens == len(pieces)
+    assert r.total.unknown == sum(p.startswith("<0x") or p == "<unk>" for p in pieces) > 0

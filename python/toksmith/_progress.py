@@ -96,7 +96,8 @@ class Progress:
             width = shutil.get_terminal_size((80, 20)).columns
             bar_width = 24
             filled = int(round(share * bar_width))
-            line = f"{self.label} [{'#' * filled}{'.' * (bar_width - filled)}] {share:4.0%} {elapsed:5.1f} s  {self.text}"
+            bar = "#" * filled + "." * (bar_width - filled)
+            line = f"{self.label} [{bar}] {share:4.0%} {elapsed:5.1f} s  {self.text}"
             self.stream.write("\r" + line[: width - 1].ljust(width - 1))
         else:
             self.stream.write(f"{self.label}: {share:.0%} after {elapsed:.0f} s {self.text}".rstrip() + "\n")

@@ -53,7 +53,7 @@ import random
 import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from . import _core
@@ -303,21 +303,30 @@ class _Loaded:
 
 
 def _unknown_ids(tok: Tokenizer) -> frozenset[int]:
-    """Ids of the unknown token and, with byte fallback, of the ``<0xNN>`` tokens."""
+    """Ids of the unknown token and, with byte fallback, of the ``<0xNN>`` tokens.
+
+    Read from the model in its ``tokenizer.json`` form (``unk_token``, ``unk_id``,
+    ``byte_fallback``); a model without one (a SentencePiece model) follows its
+    conventions: ``<unk>`` is unknown, and ``<0x00>``..``<0xFF>`` are byte
+    fallback when all 256 are in the vocabulary.
+    """
     if tok.model == "bbpe":
         return frozenset()
+    byte_ids = [tok.token_to_id(f"<0x{b:02X}>") for b in range(256)]
     try:
         model = json.loads(tok.to_str()).get("model", {})
-    except (ValueError, AttributeError):
-        model = {}
+    except (ValueError, AttributeError):  # no tokenizer.json form
+        unk = tok.token_to_id("<unk>")
+        ids = {i for i in byte_ids if i is not None} if None not in byte_ids else set()
+        return frozenset(ids | ({unk} if unk is not None else set()))
     ids: set[int] = set()
-    unk = model.get("unk_token")
-    if isinstance(unk, str) and tok.token_to_id(unk) is not None:
-        ids.add(tok.token_to_id(unk))  # type: ignore[arg-type]
+    unk_token = model.get("unk_token")
+    if isinstance(unk_token, str) and tok.token_to_id(unk_token) is not None:
+        ids.add(tok.token_to_id(unk_token))  # type: ignore[arg-type]
     if isinstance(model.get("unk_id"), int):
         ids.add(model["unk_id"])
     if model.get("byte_fallback"):
-        ids.update(i for i in (tok.token_to_id(f"<0x{b:02X}>") for b in range(256)) if i is not None)
+        ids.update(i for i in byte_ids if i is not None)
     return frozenset(ids)
 
 
@@ -419,6 +428,11 @@ def _buckets(kind: str, text: str, lines: list[str], in_fence: bool) -> tuple[li
             if fence:
                 in_fence = not in_fence
     return buckets, in_fence
+
+
+def _counts(text: list[int], tokens: int, unknown: int) -> Counts:
+    lines, chars, size, words = text
+    return Counts(lines=lines, chars=chars, bytes=size, words=words, tokens=tokens, unknown=unknown)
 
 
 def _split_lines(text: str) -> list[str]:
@@ -602,7 +616,7 @@ def _measure(corpus: Corpus, size: int, loaded: Sequence[_Loaded], passes: int, 
     for k, (t, tally) in enumerate(zip(loaded, tallies)):
         used_all[k] |= tally.used
         buckets_out = tuple(
-            (b, Counts(*text_counts[b], tally.tokens[b], tally.unknown[b])) for b in BUCKETS if text_counts[b][0]
+            (b, _counts(text_counts[b], tally.tokens[b], tally.unknown[b])) for b in BUCKETS if text_counts[b][0]
         )
         total = Counts()
         for _, c in buckets_out:
