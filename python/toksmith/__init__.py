@@ -16,6 +16,7 @@ from typing import Literal, Optional, Union
 
 from . import _core
 from ._core import Encoding, Tokenizer, WordCounts
+from .comparison import Comparison, Corpus, compare
 from .encodings import get_encoding, list_encoding_names
 from .errors import InvalidInputError, TokenizerError, TokenizerIOError, UnknownTokenError
 
@@ -27,6 +28,9 @@ __all__ = [
     "count",
     "get_encoding",
     "list_encoding_names",
+    "compare",
+    "Comparison",
+    "Corpus",
     "TokenizerError",
     "InvalidInputError",
     "UnknownTokenError",

@@ -10,6 +10,7 @@ Examples::
     tok encode --encoding cl100k_base "Hello world"
     tok decode -t tokenizer.json 15496 995
     tok info tokenizer.json
+    tok compare cl100k_base o200k_base tokenizer.json --corpus text.txt code:src.py --plot cmp.png
 """
 
 from __future__ import annotations
@@ -181,6 +182,60 @@ def _cmd_info(a: argparse.Namespace) -> None:
     print("special tokens: " + (", ".join(f"{t} ({i})" for t, i in specials.items()) or "none"))
 
 
+def _cmd_compare(a: argparse.Namespace) -> None:
+    from .comparison import compare
+
+    if a.plot:
+        from ._plot import require_matplotlib
+
+        require_matplotlib()  # fail before the work, not after it
+    result = compare(a.tokenizers, a.corpus, pattern=a.tiktoken_pattern, passes=a.passes,
+                     throughput_bytes=int(a.throughput_mb * 1e6), doc_bytes=a.doc_bytes, num_threads=a.threads,
+                     show_progress=_show(a))  # type: ignore[arg-type]
+    rendered = {"table": result.to_text, "markdown": result.to_markdown, "json": result.to_json}[a.format]()
+    if a.output:
+        with open(a.output, "w", encoding="utf-8") as f:
+            f.write(rendered if rendered.endswith("\n") else rendered + "\n")
+        sys.stderr.write(f"tok: wrote {a.output}\n")
+    else:
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    if a.plot:
+        result.plot(a.plot)
+        sys.stderr.write(f"tok: wrote {a.plot}\n")
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser(
+        "compare",
+        help="compare tokenizers on your text: tokens by script, vocabulary use, unknowns, speed",
+        description="Compare tokenizers on corpora: bytes per token, tokens per 1000 characters and per word, "
+        "split by script (or code); share of the vocabulary used; share of unknown/byte-fallback tokens; "
+        "single-thread encode throughput. The metrics are defined in `pydoc toksmith.comparison`.",
+    )
+    c.add_argument("tokenizers", nargs="+", metavar="TOKENIZER",
+                   help="tokenizer.json, a tiktoken encoding name (cl100k_base, o200k_base, ...), NAME.tiktoken "
+                   "or FILE.tiktoken:PATTERN, a SentencePiece .model or WordPiece vocab.txt where supported; "
+                   "LABEL=SPEC names it in the report")
+    c.add_argument("--corpus", nargs="+", action="extend", required=True, metavar="FILE",
+                   help="UTF-8 text (gzip/xz/bzip2/zstd ok); code:FILE marks source code (also detected by "
+                   "extension), prose:FILE forces prose")
+    c.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    c.add_argument("-o", "--output", help="write the report here instead of stdout")
+    c.add_argument("--plot", metavar="PNG", help="also write a chart (needs matplotlib: pip install 'toksmith[plot]')")
+    c.add_argument("--pattern", dest="tiktoken_pattern", metavar="PATTERN",
+                   help="pre-tokenizer for .tiktoken files whose name does not imply one (gpt2, cl100k, o200k, regex)")
+    c.add_argument("--passes", type=int, default=3, help="timed passes, median taken (default 3; 0: no timing)")
+    c.add_argument("--throughput-mb", type=float, default=10.0,
+                   help="time on a random sample of about this many MB of each corpus (default 10)")
+    c.add_argument("--doc-bytes", type=int, default=4096,
+                   help="lines are grouped into documents of at least this many bytes for timing (default 4096)")
+    c.add_argument("--threads", type=int, default=None, help="threads for counting (timing uses one)")
+    shown = c.add_mutually_exclusive_group()
+    shown.add_argument("--no-progress", action="store_true", help="no progress bar")
+    shown.add_argument("--progress", action="store_true", help="progress even when stderr is not a terminal")
+    c.set_defaults(func=_cmd_compare)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tok", description="Train and run BPE and WordPiece tokenizers.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -236,6 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="describe a tokenizer file")
     i.add_argument("tokenizer", help="a tokenizer.json, SentencePiece .model or WordPiece vocab.txt")
     i.set_defaults(func=_cmd_info)
+
+    _add_compare(sub)
     return p
 
 
