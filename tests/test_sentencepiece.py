@@ -152,3 +152,64 @@ def test_errors(tmp_path):
         tok.encode_nbest("hello", 2)
     with pytest.raises(ValueError):
         _cached("botchan_en_unigram_1000")[0].encode_sample("hello", alpha=-1.0)
+
+
+# ----------------------------------------------------------------------------- Unigram training
+
+
+@pytest.fixture(scope="module")
+def botchan_split():
+    lines = (EXTERNAL / "botchan.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    return lines[:3500], [x.rstrip("\n") for x in lines[3500:]]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, botchan_split):
+    train_lines, _ = botchan_split
+    d = tmp_path_factory.mktemp("unigram")
+    corpus = d / "train.txt"
+    corpus.write_text("".join(train_lines), encoding="utf-8")
+    tok = toksmith.train(str(corpus), model="unigram", vocab_size=1000, show_progress=False)
+    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(d / "ref"), vocab_size=1000,
+                                   model_type="unigram", normalization_rule_name="identity", minloglevel=2,
+                                   num_threads=2)
+    return tok, d, spm.SentencePieceProcessor(model_file=str(d / "ref.model"))
+
+
+def test_trained_unigram_saves_as_a_model_sentencepiece_encodes_identically(trained, botchan_split, tmp_path):
+    tok, _, _ = trained
+    assert tok.model == "unigram" and tok.vocab_size == 1000
+    out = tmp_path / "ours.model"
+    tok.save_sentencepiece(out)
+    sp = spm.SentencePieceProcessor(model_file=str(out))
+    assert sp.get_piece_size() == 1000
+    assert [sp.id_to_piece(i) for i in range(3)] == ["<unk>", "<s>", "</s>"]
+    _, held_out = botchan_split
+    for line in held_out + helpers.SAMPLE_PATH.read_text(encoding="utf-8").splitlines()[:300]:
+        assert tok.encode(line) == sp.encode(line)
+        assert tok.decode(sp.encode(line)) == sp.decode(sp.encode(line))
+
+
+def test_trained_unigram_compresses_like_sentencepiece(trained, botchan_split):
+    tok, _, ref = trained
+    _, held_out = botchan_split
+    nbytes = sum(len(x.encode()) for x in held_out)
+    ours = nbytes / sum(len(tok.encode(x)) for x in held_out)
+    theirs = nbytes / sum(len(ref.encode(x)) for x in held_out)
+    # Same algorithm, different float summation order: compression within 1.5% of SentencePiece's.
+    assert ours >= theirs * 0.985, (ours, theirs)
+    shared = len(set(tok.get_vocab()) & {ref.id_to_piece(i) for i in range(1000)})
+    assert shared >= 800, shared
+
+
+def test_unigram_training_is_deterministic_and_checks_options(botchan_split):
+    texts = botchan_split[0][:800]
+    a = toksmith.train(iter(texts), model="unigram", vocab_size=300, show_progress=False)
+    b = toksmith.train(iter(texts), model="unigram", vocab_size=300, show_progress=False, num_threads=1)
+    assert a.get_vocab() == b.get_vocab()
+    with pytest.raises(ValueError, match="character_coverage"):
+        toksmith.train(iter(texts), model="unigram", vocab_size=300, character_coverage=0.5, show_progress=False)
+    u = toksmith.train(iter(texts), model="unigram", vocab_size=400, user_defined_symbols=["<sep>"],
+                       byte_fallback=True, show_progress=False)
+    assert u.encode("a<sep>b").count(u.token_to_id("<sep>")) == 1
+    assert u.decode(u.encode("日本")) == "日本"
