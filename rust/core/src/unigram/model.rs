@@ -256,7 +256,6 @@ impl UnigramModel {
         LatticeVocab {
             trie: &self.trie,
             info: &self.info,
-            map: None,
             unk_id: self.unk_id as i32,
             unk_score: self.min_score - UNK_PENALTY,
         }

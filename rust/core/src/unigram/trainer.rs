@@ -351,7 +351,7 @@ fn train_inner(
         for _ in 0..cfg.num_sub_iterations {
             let (expected, obj, ntok) = model.e_step(&words);
             let pieces = model.m_step(&expected);
-            model.set_pieces(pieces);
+            model.set_pieces(pieces)?;
             if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
                 eprintln!(
                     "EM step={step} size={} obj={obj} num_tokens={ntok}",
@@ -365,7 +365,7 @@ fn train_inner(
         }
         let before = model.pieces.len();
         let pieces = model.prune(&words, desired, cfg.shrinking_factor);
-        model.set_pieces(pieces);
+        model.set_pieces(pieces)?;
         if model.pieces.len() <= desired || model.pieces.len() >= before {
             break;
         }
@@ -374,7 +374,7 @@ fn train_inner(
         p.finish("unigram EM");
     }
     let reachable = model.prune_unreachable();
-    model.set_pieces(reachable);
+    model.set_pieces(reachable)?;
 
     // 5. Final vocabulary.
     let finals = finalize(&model, &required, cfg.vocab_size as i64 - meta.len() as i64);

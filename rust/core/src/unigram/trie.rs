@@ -235,3 +235,37 @@ mod tests {
         assert!(DoubleArray::build(&[(b"a".as_slice(), 0), (b"a".as_slice(), 1)]).is_err());
     }
 }
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn build_size() {
+        let text = std::fs::read_to_string("/tmp/uni/ours20m_32k.vocab.jsonl").unwrap();
+        let mut keys: Vec<String> = Vec::new();
+        for l in text.lines().skip(1) {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = v["text"].as_str().unwrap().to_string();
+            for i in 0..200 {
+                keys.push(format!("{t}\u{1}{i}"));
+            }
+        }
+        let entries: Vec<(&[u8], i32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_bytes(), i as i32))
+            .collect();
+        let t = std::time::Instant::now();
+        let da = DoubleArray::build(&entries).unwrap();
+        let nodes: usize = da.units.iter().filter(|u| u.check != FREE).count();
+        eprintln!(
+            "{} keys, {} units, {} used, {:?}",
+            keys.len(),
+            da.units.len(),
+            nodes,
+            t.elapsed()
+        );
+    }
+}
