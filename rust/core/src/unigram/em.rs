@@ -39,7 +39,9 @@ pub(crate) struct EmModel {
     /// Trie over the current pieces; value = current id.
     trie: DoubleArray,
     /// Seed piece bytes.
-    seeds: Vec<Vec<u8>>,
+    seed_buf: Vec<u8>,
+    /// Seed `i` is `seed_buf[seed_off[i]..seed_off[i + 1]]`.
+    seed_off: Vec<usize>,
     /// Current pieces: (seed index, score), in SentencePiece's order.
     pub pieces: Vec<(u32, f32)>,
     /// Current per-id (score, exp(score)).
@@ -81,7 +83,13 @@ impl EmModel {
             .collect();
         let mut m = EmModel {
             trie: DoubleArray::build(&[(b"\0", 0)])?,
-            seeds: seeds.into_iter().map(|s| s.0).collect(),
+            seed_buf: seeds.iter().flat_map(|s| s.0.iter().copied()).collect(),
+            seed_off: std::iter::once(0)
+                .chain(seeds.iter().scan(0, |acc, s| {
+                    *acc += s.0.len();
+                    Some(*acc)
+                }))
+                .collect(),
             pieces: Vec::new(),
             probs: Vec::new(),
             min_score: 0.0,
@@ -96,7 +104,7 @@ impl EmModel {
         let entries: Vec<(&[u8], i32)> = pieces
             .iter()
             .enumerate()
-            .map(|(i, &(s, _))| (self.seeds[s as usize].as_slice(), i as i32))
+            .map(|(i, &(s, _))| (self.seed_bytes(s), i as i32))
             .collect();
         self.trie = DoubleArray::build(&entries)?;
         self.probs = pieces
@@ -110,7 +118,7 @@ impl EmModel {
 
     /// Bytes of seed piece `s`.
     pub fn seed_bytes(&self, s: u32) -> &[u8] {
-        &self.seeds[s as usize]
+        &self.seed_buf[self.seed_off[s as usize]..self.seed_off[s as usize + 1]]
     }
 
     fn unk_score(&self) -> f32 {
@@ -196,6 +204,7 @@ impl EmModel {
         let len = w.len();
         self.nodes(w, &mut acc.nodes);
         let nodes = &mut acc.nodes;
+
         // Viterbi (max-plus) for the scale and the token count.
         let a = &mut acc.a;
         a.clear();
@@ -240,7 +249,7 @@ impl EmModel {
             let scale = count as f64 / z * FIX;
             for nd in nodes.iter() {
                 let m = a[nd.start as usize] * nd.prob * b[nd.end as usize];
-                acc.expected[nd.id as usize] += (m * scale).round() as u64;
+                acc.expected[nd.id as usize] += (m * scale + 0.5) as u64;
             }
             acc.obj -= (z.ln() - k * len as f64) * count as f64;
             return;
@@ -259,7 +268,7 @@ impl EmModel {
         let z = a[len];
         for nd in nodes.iter() {
             let m = (a[nd.start as usize] + nd.score + b[nd.end as usize] - z).exp();
-            acc.expected[nd.id as usize] += (m * count as f64 * FIX).round() as u64;
+            acc.expected[nd.id as usize] += (m * count as f64 * FIX + 0.5) as u64;
         }
         acc.obj -= z * count as f64;
     }

@@ -349,13 +349,16 @@ fn train_inner(
     let mut step = 0u64;
     loop {
         for _ in 0..cfg.num_sub_iterations {
+            let t = std::time::Instant::now();
             let (expected, obj, ntok) = model.e_step(&words);
+            let te = t.elapsed();
             let pieces = model.m_step(&expected);
             model.set_pieces(pieces)?;
             if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
                 eprintln!(
-                    "EM step={step} size={} obj={obj} num_tokens={ntok}",
-                    model.pieces.len()
+                    "EM step={step} size={} obj={obj} num_tokens={ntok} e={te:?} all={:?}",
+                    model.pieces.len(),
+                    t.elapsed(),
                 );
             }
             step += 1;
@@ -364,8 +367,13 @@ fn train_inner(
             }
         }
         let before = model.pieces.len();
+        let t = std::time::Instant::now();
         let pieces = model.prune(&words, desired, cfg.shrinking_factor);
+        let tp = t.elapsed();
         model.set_pieces(pieces)?;
+        if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
+            eprintln!("prune {tp:?} all={:?}", t.elapsed());
+        }
         if model.pieces.len() <= desired || model.pieces.len() >= before {
             break;
         }

@@ -8,9 +8,11 @@
 //! Performance notes: cells are 12 bytes (`base`, `check`, `value`) so that a
 //! step touches one cache line. Placement uses the usual "next check
 //! position" heuristic (skip dense regions once 95% of the scanned cells are
-//! taken), which builds 1M seed pieces in well under a second. A sorted-edge
-//! trie with binary search was not tried: the double array is the standard
-//! answer and SentencePiece itself uses one (Darts).
+//! taken): 6.4M keys build in 2 s with 99% of the cells used. Nodes are
+//! placed breadth-first so the hot upper levels are contiguous (no
+//! measurable change on the trainer, whose E-step is bound by cache misses
+//! on deep cells and on the per-piece table). A sorted-edge trie with binary
+//! search was not tried: SentencePiece itself uses a double array (Darts).
 
 use crate::error::{Error, Result};
 
@@ -59,10 +61,12 @@ impl DoubleArray {
         b.used[0] = true;
         // (node, lo, hi, depth): keys[lo..hi] share their first `depth` bytes,
         // which spell the path to `node`.
-        let mut stack: Vec<(u32, usize, usize, usize)> = vec![(0, 0, keys.len(), 0)];
+        // Breadth-first placement keeps the hot upper levels contiguous.
+        let mut stack: std::collections::VecDeque<(u32, usize, usize, usize)> =
+            std::collections::VecDeque::from([(0, 0, keys.len(), 0)]);
         let mut labels: Vec<u8> = Vec::with_capacity(256);
         let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(256);
-        while let Some((node, mut lo, hi, depth)) = stack.pop() {
+        while let Some((node, mut lo, hi, depth)) = stack.pop_front() {
             if lo < hi && keys[lo].0.len() == depth {
                 b.units[node as usize].value = keys[lo].1;
                 lo += 1;
@@ -89,7 +93,7 @@ impl DoubleArray {
                 let t = base + c as usize;
                 b.used[t] = true;
                 b.units[t].check = node;
-                stack.push((t as u32, s, e, depth + 1));
+                stack.push_back((t as u32, s, e, depth + 1));
             }
         }
         // Pad so that `base + byte` never indexes past the end.
@@ -233,39 +237,5 @@ mod tests {
         assert_eq!(t.exact(b"abcd"), None);
         assert_eq!(t.exact(b""), None);
         assert!(DoubleArray::build(&[(b"a".as_slice(), 0), (b"a".as_slice(), 1)]).is_err());
-    }
-}
-
-#[cfg(test)]
-mod bench {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn build_size() {
-        let text = std::fs::read_to_string("/tmp/uni/ours20m_32k.vocab.jsonl").unwrap();
-        let mut keys: Vec<String> = Vec::new();
-        for l in text.lines().skip(1) {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let t = v["text"].as_str().unwrap().to_string();
-            for i in 0..200 {
-                keys.push(format!("{t}\u{1}{i}"));
-            }
-        }
-        let entries: Vec<(&[u8], i32)> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.as_bytes(), i as i32))
-            .collect();
-        let t = std::time::Instant::now();
-        let da = DoubleArray::build(&entries).unwrap();
-        let nodes: usize = da.units.iter().filter(|u| u.check != FREE).count();
-        eprintln!(
-            "{} keys, {} units, {} used, {:?}",
-            keys.len(),
-            da.units.len(),
-            nodes,
-            t.elapsed()
-        );
     }
 }
