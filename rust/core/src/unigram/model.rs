@@ -282,6 +282,10 @@ impl UnigramModel {
                 out.push((b.id as u32, b.start as u32, end as u32));
                 end = b.start as usize;
             }
+            // Do not keep a huge buffer alive after a huge input.
+            if best.capacity() > 1 << 20 {
+                *best = Vec::new();
+            }
         });
         out.reverse();
         self.finish_spans(normalized.as_bytes(), out);
