@@ -14,10 +14,11 @@ pub(crate) struct PyEncoding {
     offsets: Vec<(usize, usize)>,
     #[pyo3(get)]
     type_ids: Vec<u32>,
+    /// Lists of ints as HF gives them (a `Vec<u8>` would become `bytes`).
     #[pyo3(get)]
-    special_tokens_mask: Vec<u8>,
+    special_tokens_mask: Vec<u32>,
     #[pyo3(get)]
-    attention_mask: Vec<u8>,
+    attention_mask: Vec<u32>,
     #[pyo3(get)]
     sequence_ids: Vec<Option<u8>>,
 }
@@ -100,7 +101,11 @@ pub(crate) fn to_py(
         tokens,
         offsets,
         type_ids: e.type_ids,
-        special_tokens_mask: e.special_tokens_mask,
+        special_tokens_mask: e
+            .special_tokens_mask
+            .iter()
+            .map(|&m| u32::from(m))
+            .collect(),
         sequence_ids: e.sequence_ids,
     }
 }
