@@ -172,7 +172,7 @@ def train(
     max_words: Optional[int] = None,
     num_threads: Optional[int] = None,
     normalizer: Union[Optional[str], _Default] = _Default("None ('bert' for wordpiece)"),
-    scoring: Literal["likelihood", "frequency"] = "likelihood",
+    scoring: Union[Literal["likelihood", "frequency"], _Default] = _Default("'likelihood' (wordpiece only)"),
     continuing_subword_prefix: Optional[str] = None,
     character_coverage: float = 0.9995,
     max_piece_length: int = 16,
@@ -250,8 +250,9 @@ def train(
     normalizer = d_norm if isinstance(normalizer, _Default) else normalizer
     if isinstance(special_tokens, str):
         raise InvalidInputError("special_tokens must be a collection of strings, not a single string")
-    if model != "wordpiece" and (scoring != "likelihood" or continuing_subword_prefix is not None):
+    if model != "wordpiece" and (not isinstance(scoring, _Default) or continuing_subword_prefix is not None):
         raise InvalidInputError("scoring and continuing_subword_prefix are for model='wordpiece'")
+    scoring = "likelihood" if isinstance(scoring, _Default) else scoring
     if isinstance(user_defined_symbols, str):
         raise InvalidInputError("user_defined_symbols must be a collection of strings, not a single string")
     args = {

@@ -84,10 +84,11 @@ def _cmd_train(a: argparse.Namespace) -> None:
     if a.normalizer is not None:
         common["normalizer"] = _normalizer(a)
     if a.model == "wordpiece":
-        common["scoring"] = a.scoring
+        if a.scoring is not None:
+            common["scoring"] = a.scoring
         if a.prefix is not None:
             common["continuing_subword_prefix"] = a.prefix
-    elif a.scoring != "likelihood" or a.prefix is not None:
+    elif a.scoring is not None or a.prefix is not None:
         _fail("--scoring and --prefix are for --model wordpiece")
     if a.counts is not None:
         if a.files:
@@ -262,7 +263,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--counts", help="train on a counts file from tok count instead of text")
     t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece", "unigram"])
     t.add_argument("--vocab-size", type=int, default=None, help="default 32000 (30000 for wordpiece, 8000 for unigram)")
-    t.add_argument("--scoring", default="likelihood", choices=["likelihood", "frequency"],
+    t.add_argument("--scoring", default=None, choices=["likelihood", "frequency"],
                    help="wordpiece: likelihood gain (default) or pair frequency (HF's WordPieceTrainer)")
     t.add_argument("--prefix", default=None, help="wordpiece continuing-subword prefix (default ##)")
     t.add_argument("--min-frequency", type=int, default=2)

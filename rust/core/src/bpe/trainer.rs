@@ -343,7 +343,7 @@ pub fn train(
     }
     // With a continuing-subword prefix, characters after the first of a word
     // are distinct symbols ("##c"). HF adds them in hash-map order (not
-    // reproducible); we add those that occur, in code-point order.
+    // reproducible); we add those that occur, in a fixed order (below).
     let prefix = cfg
         .continuing_subword_prefix
         .as_deref()
@@ -355,17 +355,27 @@ pub fn train(
                 "continuing_subword_prefix is for character-level models",
             ));
         }
-        let mut seen: Vec<u32> = Vec::new();
-        let mut mark: FxHashMap<u32, ()> = FxHashMap::default();
+        // HF meets them in the order of a random walk over the words, so a
+        // character found in more words tends to come first; we use that
+        // expected order, deterministically: more distinct words first, then
+        // code point. (Code-point order, and a hash order, both measured
+        // atypical of HF's runs: their ties broke differently.)
+        let mut df: FxHashMap<u32, u64> = FxHashMap::default();
+        let mut in_word: Vec<u32> = Vec::new();
         for w in counts.keys() {
-            for ch in w.chars().skip(1) {
-                let u = ch as u32;
-                if unit_id.contains_key(&u) && mark.insert(u, ()).is_none() {
-                    seen.push(u);
+            in_word.clear();
+            in_word.extend(w.chars().skip(1).map(|c| c as u32));
+            in_word.sort_unstable();
+            in_word.dedup();
+            for &u in &in_word {
+                if unit_id.contains_key(&u) {
+                    *df.entry(u).or_default() += 1;
                 }
             }
         }
-        seen.sort_unstable();
+        let mut seen: Vec<(u32, u64)> = df.into_iter().collect();
+        seen.sort_unstable_by_key(|&(u, n)| (std::cmp::Reverse(n), u));
+        let seen: Vec<u32> = seen.into_iter().map(|x| x.0).collect();
         for u in seen {
             cont_id.insert(u, vb.add(format!("{pre}{}", unit_string(false, u))));
         }
