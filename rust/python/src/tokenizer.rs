@@ -222,7 +222,11 @@ impl PyTokenizer {
         let inner = py
             .detach(|| {
                 let origin = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let text = String::from_utf8(bytes).map_err(|e| Error::Format {
+                    origin: origin.clone(),
+                    message: format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                })?;
                 let vocab = toksmith::wordpiece::WordPieceModel::read_vocab_txt(&text, &origin)?;
                 let norm = toksmith::normalize::BertNormalizer {
                     clean_text,

@@ -156,7 +156,8 @@ impl WordPieceModel {
     pub fn encode_word_spans(&self, word: &str, out: &mut Vec<(u32, usize, usize)>) {
         let mut ids = Vec::new();
         self.encode_word(word, &mut ids);
-        if ids.len() == 1 && ids[0] == self.unk_id && self.token_to_id(word) != Some(self.unk_id) {
+        if ids == [self.unk_id] {
+            // An unmatched word, or the unknown token itself: it covers the word.
             out.push((self.unk_id, 0, word.len()));
             return;
         }
