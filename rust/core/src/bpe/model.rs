@@ -299,9 +299,13 @@ impl BpeModel {
                 if t.is_some() {
                     let bytes = &dec_buf[dec_off[id] as usize..dec_off[id + 1] as usize];
                     match short_key(bytes) {
-                        Some(k) => whole_short.insert(k, id as u32),
-                        None => whole.insert(Box::from(bytes), id as u32),
-                    };
+                        Some(k) => {
+                            whole_short.insert(k, id as u32);
+                        }
+                        None => {
+                            whole.insert(Box::from(bytes), id as u32);
+                        }
+                    }
                 }
             }
         }
@@ -389,22 +393,21 @@ impl BpeModel {
                 if self.opts.ignore_merges {
                     let b = piece.as_bytes();
                     let hit = match short_key(b) {
-                        Some(k) => self.whole_short.get(&k),
-                        None => self.whole.get(b),
+                        Some(k) => self.whole_short.get(&k).copied(),
+                        None => self.whole.get(b).copied(),
                     };
-                    if let Some(&id) = hit {
+                    if let Some(id) = hit {
                         out.push(id);
                         return;
                     }
                 }
                 let b = piece.as_bytes();
-                let cacheable = b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80;
-                if cacheable && cache::get(self.cache_owner, b, out) {
-                    return;
-                }
-                self.encode_bytes_uncached(b, out, start);
-                if cacheable {
-                    cache::put(self.cache_owner, b, &out[start..]);
+                if b.len() > 1 && b.len() <= cache::MAX_PIECE && cache_ok(b) {
+                    cache::encode_cached(self.cache_owner, b, out, |out| {
+                        self.encode_bytes_uncached(b, out, start)
+                    });
+                } else {
+                    self.encode_bytes_uncached(b, out, start);
                 }
                 return;
             }
@@ -640,6 +643,16 @@ impl BpeModel {
             }
         }
     }
+}
+
+/// Which pieces go through the cache (an experiment switch).
+#[inline(always)]
+fn cache_ok(b: &[u8]) -> bool {
+    CACHE_ALL.with(|&all| all || b[0] < 0x80)
+}
+
+thread_local! {
+    static CACHE_ALL: bool = std::env::var_os("TOKSMITH_CACHE_ALL").is_some();
 }
 
 /// Up to 15 bytes packed with their length into one `u128` map key.

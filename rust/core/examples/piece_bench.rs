@@ -1,0 +1,65 @@
+//! Times encoding pieces by class (whole token; not a token and up to 32
+//! bytes, ASCII-led or not; longer), after one warm-up pass; `CLASS=ascii`
+//! repeats one class 20 times (for profiling):
+//! `cargo run --release --example piece_bench -- RANKS PATTERN TEXT`.
+
+use std::time::Instant;
+use toksmith::formats::tiktoken;
+use toksmith::pretokenize::Pretokenizer;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let ranks = tiktoken::read_file(args[1].as_ref())?;
+    let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
+    let pretok = Pretokenizer::new(Some(&args[2]))?;
+    let text = std::fs::read_to_string(&args[3])?;
+    model.uses_backtracking();
+    let mut pieces: Vec<&str> = Vec::new();
+    let t = Instant::now();
+    pretok.for_each_piece(&text, |p| {
+        pieces.push(unsafe { std::mem::transmute::<&str, &str>(p) })
+    })?;
+    println!("split+collect {:.3}s", t.elapsed().as_secs_f64());
+    let mut classes: [Vec<&str>; 4] = Default::default();
+    let mut out = Vec::new();
+    for p in &pieces {
+        out.clear();
+        model.encode_piece(p, &mut out);
+        let c = if out.len() == 1 {
+            0
+        } else if p.len() > 32 {
+            3
+        } else if p.as_bytes()[0] < 0x80 {
+            1
+        } else {
+            2
+        };
+        classes[c].push(p);
+    }
+    let only = std::env::var("CLASS").ok();
+    let rounds = if only.is_some() { 20 } else { 3 };
+    for _ in 0..rounds {
+        for (name, ps) in ["whole", "ascii", "other", "long"].iter().zip(&classes) {
+            if only.as_deref().is_some_and(|o| o != *name) {
+                continue;
+            }
+            let t = Instant::now();
+            let mut out = Vec::with_capacity(text.len() / 2);
+            for p in ps {
+                model.encode_piece(p, &mut out);
+            }
+            let s = t.elapsed().as_secs_f64();
+            let bytes: usize = ps.iter().map(|p| p.len()).sum();
+            println!(
+                "{name:6} {:8} pieces {:9} bytes {:9} ids: {:.3}s, {:.1} ns/piece, {:.1} ns/id",
+                ps.len(),
+                bytes,
+                out.len(),
+                s,
+                s * 1e9 / ps.len() as f64,
+                s * 1e9 / out.len() as f64
+            );
+        }
+    }
+    Ok(())
+}
