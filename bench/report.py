@@ -12,14 +12,22 @@ figures) and its output saved to a log, in a work directory (default
 * ``compare``  ``tok compare`` on the benchmark corpora: token counts by script
                (cl100k_base, o200k_base, and the model toksmith trained in the
                ``train`` job when it ran in the same report);
+* ``unigram``  bench/unigram.py: Unigram training against SentencePiece and HF, and encoding
+               against sentencepiece on the same ``.model``;
+* ``wordpiece`` bench/wordpiece.py: WordPiece encoding and training against HF;
 * any other ``bench/NAME.py`` (model-specific benchmarks, as they are added):
   run with ``--json``, and its Markdown tables taken from its output.
+
+``--quick`` runs each of them with small settings (QUICK_ARGS; about a minute and a
+half in all on 2 cores); a script without quick settings is skipped then.
 
 Then RESULTS.md is written from the saved JSON: the machine (CPU, cores, RAM,
 OS, Python, load average when each job started), the versions of toksmith and
 of every peer, the date and the exact command of each job, the tables (peers
-side by side, ratios to the reference), and PNG charts (RESULTS-*.png, when
-matplotlib is installed). ``--reuse DIR`` rebuilds RESULTS.md from a work
+side by side, ratios to the reference; for unigram and wordpiece, the training
+and the encoding tables of each corpus, with the command and the corpus, a peer that
+failed shown as failed and HF's capped training sample marked), and PNG charts
+(RESULTS-*.png beside the Markdown file, when matplotlib is installed). ``--reuse DIR`` rebuilds RESULTS.md from a work
 directory (every ``encode*.json``, ``train*.json``, ``compare*.json`` and other
 ``NAME*.json`` with its log) without running anything.
 
@@ -31,6 +39,7 @@ about half an hour and wants a quiet machine)
     python bench/report.py --only encode,compare --args encode="--long off"
     python bench/report.py --job train:v100k="--vocab-size 100000 --only toksmith,hf"
     python bench/report.py --reuse bench/results/2026-11-24
+    python bench/report.py --quick --work-dir /tmp/q --results /tmp/q/RESULTS.md   # leaves bench/ alone
 """
 
 from __future__ import annotations
@@ -439,9 +448,9 @@ def unigram_section(s: Saved) -> tuple[str, dict[str, dict[str, tuple[float | No
         if notes:
             out += ["", "; ".join(notes) + "."]
         if ev.get("encode"):
-            out += ["", f"**Encoding** the held-out text ({ev['lines']:,} lines, {ev['bytes'] / 1e6:.2f} MB), one "
-                    f"thread, one call per line, median of {settings['encode_runs']} pass(es); both libraries load "
-                    f"the same `.model`; parity: lines whose ids are equal in both:", ""]
+            out += ["", (f"**Encoding** the held-out text ({ev['lines']:,} lines, {ev['bytes'] / 1e6:.2f} MB), one "
+                         f"thread, one call per line, median of {settings['encode_runs']} pass(es); both libraries "
+                         f"load the same `.model`; parity: lines whose ids are equal in both:"), ""]
             rows = []
             for e in ev["encode"]:
                 ours, theirs = e["mb_s"].get("toksmith"), e["mb_s"].get(ref)
@@ -522,9 +531,9 @@ def wordpiece_section(s: Saved) -> tuple[str, dict[str, Any]]:
         corpus = s.data.get("train_corpus") or {}
         where = f"{Path(corpus['path']).name} ({mb_lines(corpus)})" if corpus else train[0]["corpus"]
         out += ["", "### Training", "",
-                f"On {where}: vocab {settings['vocab_size']}, BERT's special tokens, min_frequency 2, limit_alphabet "
-                f"1000; toksmith-frequency is HF's algorithm (scoring=\"frequency\"), toksmith-likelihood the "
-                f"default scoring. Runs: {settings['train_runs']}.", ""]
+                (f"On {where}: vocab {settings['vocab_size']}, BERT's special tokens, min_frequency 2, "
+                 f"limit_alphabet 1000; toksmith-frequency is HF's algorithm (scoring=\"frequency\"), "
+                 f"toksmith-likelihood the default scoring. Runs: {settings['train_runs']}."), ""]
         ref_row = next((r for r in train if r["contender"] == ref), {})
         rows, notes = [], []
         for r in train:
