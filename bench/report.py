@@ -12,14 +12,22 @@ figures) and its output saved to a log, in a work directory (default
 * ``compare``  ``tok compare`` on the benchmark corpora: token counts by script
                (cl100k_base, o200k_base, and the model toksmith trained in the
                ``train`` job when it ran in the same report);
+* ``unigram``  bench/unigram.py: Unigram training against SentencePiece and HF, and encoding
+               against sentencepiece on the same ``.model``;
+* ``wordpiece`` bench/wordpiece.py: WordPiece encoding and training against HF;
 * any other ``bench/NAME.py`` (model-specific benchmarks, as they are added):
   run with ``--json``, and its Markdown tables taken from its output.
+
+``--quick`` runs each of them with small settings (QUICK_ARGS; about a minute and a
+half in all on 2 cores); a script without quick settings is skipped then.
 
 Then RESULTS.md is written from the saved JSON: the machine (CPU, cores, RAM,
 OS, Python, load average when each job started), the versions of toksmith and
 of every peer, the date and the exact command of each job, the tables (peers
-side by side, ratios to the reference), and PNG charts (RESULTS-*.png, when
-matplotlib is installed). ``--reuse DIR`` rebuilds RESULTS.md from a work
+side by side, ratios to the reference; for unigram and wordpiece, the training
+and the encoding tables of each corpus, with the command and the corpus, a peer that
+failed shown as failed and HF's capped training sample marked), and PNG charts
+(RESULTS-*.png beside the Markdown file, when matplotlib is installed). ``--reuse DIR`` rebuilds RESULTS.md from a work
 directory (every ``encode*.json``, ``train*.json``, ``compare*.json`` and other
 ``NAME*.json`` with its log) without running anything.
 
@@ -31,6 +39,7 @@ about half an hour and wants a quiet machine)
     python bench/report.py --only encode,compare --args encode="--long off"
     python bench/report.py --job train:v100k="--vocab-size 100000 --only toksmith,hf"
     python bench/report.py --reuse bench/results/2026-11-24
+    python bench/report.py --quick --work-dir /tmp/q --results /tmp/q/RESULTS.md   # leaves bench/ alone
 """
 
 from __future__ import annotations
@@ -49,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import CORPORA, DEFAULT_CACHE, machine_facts, write_json
+from _common import CORPORA, DEFAULT_CACHE, machine_facts, ratio, write_json
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -62,6 +71,11 @@ QUICK_ARGS: dict[str, list[str]] = {
     "encode": ["--sample-mb", "1", "--runs", "1", "--long", "off"],
     "train": ["--slice-bytes", "2M", "--vocab-size", "2000", "--runs", "1"],
     "compare": ["--passes", "1", "--throughput-mb", "1"],
+    # 2 MB of each corpus, vocab 8000, HF capped at 1 MB (so the cap shows), 1 block in 5 held out (a 2 MB
+    # sample has too few blocks for 1 in 20): about 40 s on 2 cores.
+    "unigram": ["--quick", "--sample-mb", "2", "--hf-max-mb", "1", "--heldout-every", "5"],
+    # 1 MB of each corpus to encode, vocab 8000, training on the first 1 MB of mixed-100M: about 10 s.
+    "wordpiece": ["--quick", "--sample-mb", "1", "--train-slice", "1M"],
 }
 QUICK_CORPUS_BYTES = 1_000_000
 
@@ -191,10 +205,11 @@ def short(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], numbers: bool = True) -> str:
-    """A Markdown table; with ``numbers`` every column but the first is right-aligned."""
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], numbers: bool = True, labels: int = 1) -> str:
+    """A Markdown table; with ``numbers`` every column but the first ``labels`` ones is right-aligned."""
     right = "---:" if numbers else "---"
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + [right] * (len(header) - 1)) + " |"]
+    lines = ["| " + " | ".join(header) + " |",
+             "| " + " | ".join(["---"] * labels + [right] * (len(header) - labels)) + " |"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -346,6 +361,207 @@ def compare_section(s: Saved) -> str:
     return toksmith.Comparison.from_dict(s.data).to_markdown().replace("\n### ", "\n#### ")
 
 
+def bold(contender: str) -> str:
+    return f"**{contender}**" if contender.startswith("toksmith") else contender
+
+
+def mb_lines(facts: dict[str, Any]) -> str:
+    return f"{facts['bytes'] / 1e6:.2f} MB, {facts['lines']:,} lines"
+
+
+def command_note(s: Saved) -> str:
+    """The line that opens a model-specific section: the exact command, its date, and the load when known."""
+    load = s.meta.get("load_average") or s.data.get("load_average_start")
+    end = s.data.get("load_average_end")
+    notes = [s.date]
+    if load:
+        notes.append(f"load average {load[0]:.2f} at start" + (f", {end[0]:.2f} at end" if end else ""))
+    return f"Command ({'; '.join(notes)}; from the repo root): `{s.command}`"
+
+
+def quick_note(settings: dict[str, Any]) -> str:
+    return " Small `--quick` settings: the figures check the pipeline and are not for quoting." \
+        if settings.get("quick") else ""
+
+
+UNIGRAM_REFERENCE = "sentencepiece"
+WORDPIECE_REFERENCE = "hf"
+
+
+def unigram_section(s: Saved) -> tuple[str, dict[str, dict[str, tuple[float | None, float | None]]]]:
+    """bench/unigram.py's JSON: per corpus, the training table (ratios to SentencePiece, held-out bytes per
+    token) and the encoding table (toksmith against sentencepiece on the same .model); and the chart's figures,
+    {corpus: {contender: (median train s, peak RSS MB)}}."""
+    settings = s.data["settings"]
+    ref = UNIGRAM_REFERENCE
+    out = [command_note(s), "",
+           f"Unigram, vocab {settings['vocab_size']} (special pieces included), character_coverage "
+           f"{settings['character_coverage']}, max piece length {settings['max_piece_length']}; "
+           f"{settings['runs']} training run(s) per contender, each in its own process (train s: the training "
+           f"call; peak RSS: the process's VmHWM); held out: the lines of every {settings['heldout_every']}-th "
+           f"{settings['block_bytes'] // 1024} KiB block, never trained on. Ratios: toksmith or hf / {ref}."
+           + quick_note(settings)]
+    chart: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+    for corpus in s.data["corpora"]:
+        split, summary, ev = corpus["split"], corpus["summary"], corpus.get("eval") or {}
+        compression = ev.get("compression", {})
+        contenders = list(dict.fromkeys([*settings.get("contenders", []), *summary]))
+        capped = split["hf_train"]["path"] != split["train"]["path"]
+        source = split["source"]
+        text = (f"Corpus: {Path(source['path']).name} ({mb_lines(source)}), using {split['sampled']}. Training "
+                f"split {mb_lines(split['train'])}; held out {mb_lines(split['heldout'])}.")
+        if "hf" in contenders:
+            text += f" hf trains on {split['hf_how']} ({mb_lines(split['hf_train'])})."
+        out += ["", f"### {corpus['name']}", "", text, "", "**Training**", ""]
+        ref_row = summary.get(ref, {})
+        rows, notes = [], []
+        for c in contenders:
+            x = summary.get(c, {})
+            on = split["hf_train"] if c == "hf" else split["train"]
+            trained_on = f"{on['bytes'] / 1e6:.2f} MB" + (" (capped)" if c == "hf" and capped else "")
+            ev_c = compression.get(c, {})
+            bpt = "eval failed" if "error" in ev_c else fmt(ev_c.get("bytes_per_token"), ".3f")
+            unk = f"{ev_c['unk_tokens']:,}" if "unk_tokens" in ev_c else "-"
+            if x.get("error"):
+                notes.append(f"{c} failed: {x['error']}")
+            if "error" in ev_c:
+                notes.append(f"{c}: held-out evaluation failed: {ev_c['error']}")
+            if not x.get("runs"):
+                status = "failed" if x.get("error") else "not run"
+                rows.append([bold(c), trained_on, f"({settings['vocab_size']})", status, "-", "-", "-", "-", "-", "-",
+                             "-"])
+                chart.setdefault(corpus["name"], {})[c] = (None, None)
+                continue
+            rows.append([bold(c), trained_on, str(x["trained_vocab"]), str(x["runs"]),
+                         f"{x['train_median_s']:.2f} ({x['train_min_s']:.2f}-{x['train_max_s']:.2f})",
+                         fmt(x.get("cpu_median_s"), ".1f"), fmt(x.get("peak_rss_mb"), ".0f"),
+                         fmt(ratio(x["train_median_s"], ref_row.get("train_median_s")), ".2f"),
+                         fmt(ratio(x.get("peak_rss_mb"), ref_row.get("peak_rss_mb")), ".2f"), bpt, unk])
+            chart.setdefault(corpus["name"], {})[c] = (x["train_median_s"], x.get("peak_rss_mb"))
+        out.append(md_table(["trainer", "trained on", "vocab", "runs", "train s, median (min-max)", "CPU s",
+                             "peak RSS MB", f"time / {ref}", f"memory / {ref}", "bytes/token, held out",
+                             "unk tokens, held out"], rows))
+        if not ref_row.get("runs"):
+            notes.append(f"no ratios: {ref} did not train")
+        if ev.get("error"):
+            notes.append(f"held-out evaluation failed: {ev['error']}")
+        if notes:
+            out += ["", "; ".join(notes) + "."]
+        if ev.get("encode"):
+            out += ["", (f"**Encoding** the held-out text ({ev['lines']:,} lines, {ev['bytes'] / 1e6:.2f} MB), one "
+                         f"thread, one call per line, median of {settings['encode_runs']} pass(es); both libraries "
+                         f"load the same `.model`; parity: lines whose ids are equal in both:"), ""]
+            rows = []
+            for e in ev["encode"]:
+                ours, theirs = e["mb_s"].get("toksmith"), e["mb_s"].get(ref)
+                rows.append([f"{e['model']}'s .model", fmt(ours, ".2f"), fmt(theirs, ".2f"),
+                             fmt(ratio(ours, theirs), ".2f"), f"{e['parity']:,}/{e['lines']:,}"])
+            out.append(md_table(["model", "toksmith MB/s", f"{ref} MB/s", f"toksmith / {ref}", "parity"], rows))
+            diffs = [f"{e['model']}'s model: first held-out line with different ids: {e['first_difference_line']}"
+                     for e in ev["encode"] if e.get("first_difference_line") is not None]
+            if diffs:
+                out += ["", "; ".join(diffs) + "."]
+    return "\n".join(out), chart
+
+
+def wordpiece_section(s: Saved) -> tuple[str, dict[str, Any]]:
+    """bench/wordpiece.py's JSON: the encoding table (one thread and batch MB/s, ratios to HF, parity) and the
+    training table (ratios to HF, identity lines); and the chart's figures (MB/s per corpus and contender)."""
+    settings = s.data["settings"]
+    ref = WORDPIECE_REFERENCE
+    threads = settings["threads"]
+    out = [command_note(s), "",
+           f"BERT uncased WordPiece, vocab {settings['vocab_size']}, toksmith against HF tokenizers' "
+           f"`BertWordPieceTokenizer` ({ref}); every figure from its own process. Ratios: contender / {ref}."
+           + quick_note(settings)]
+    encode = [r for r in s.data["rows"] if r["part"] == "encode"]
+    train = [r for r in s.data["rows"] if r["part"] == "train"]
+    chart: dict[str, Any] = {}
+    if encode:
+        names = list(dict.fromkeys(r["corpus"] for r in encode))
+        facts = s.data.get("corpora", [])
+        described = [f"{name}: {Path(c['path']).name}, {c['bytes']:,} bytes, {c['documents']:,} documents "
+                     f"({c['how']})" for name, c in zip(names, facts)] if len(facts) == len(names) else names
+        vocab = (f"`{settings['vocab']}`" if settings.get("vocab")
+                 else f"the vocab.txt {ref} trains on each corpus (vocab {settings['vocab_size']})")
+        out += ["", "### Encoding", "",
+                f"MB/s (10^6 bytes per second) encoding documents of >= {settings['doc_bytes']} bytes with {vocab}: "
+                f"one thread, one call per document; {threads} threads, one batch call; median of "
+                f"{settings['runs']} pass(es). Parity: documents whose ids (and, for encode_full, also offsets and "
+                f"type ids) equal {ref}'s. Corpora: " + "; ".join(described) + ".", ""]
+        rows, notes = [], []
+        for name in names:
+            group = [r for r in encode if r["corpus"] == name]
+            ref_row = next((r for r in group if r["contender"] == ref), {})
+            error = (s.data.get("vocabs", {}).get(name) or {}).get("error")
+            if error:
+                notes.append(error)
+            for r in group:
+                c, errors = r["contender"], r.get("errors", {})
+
+                def speed(phase: str, r: dict[str, Any] = r, errors: dict[str, str] = errors) -> str:
+                    if r["contender"] == "toksmith encode_full" and phase == "batch":
+                        return "n/a"
+                    return "failed" if phase in errors else fmt(r.get(f"{phase}_mb_s"), ".2f")
+
+                def parity(key: str, r: dict[str, Any] = r) -> str:
+                    if r["contender"] == ref and r.get(key) is not None:
+                        return "ref"
+                    return "-" if r.get(key) is None else f"{r[key]:,}/{r['docs']:,}"
+
+                rows.append([name, bold(c), speed("single"),
+                             fmt(ratio(r.get("single_mb_s"), ref_row.get("single_mb_s")), ".2f"),
+                             speed("batch"), fmt(ratio(r.get("batch_mb_s"), ref_row.get("batch_mb_s")), ".2f"),
+                             parity("parity" if r.get("parity") is not None else "batch_parity"),
+                             parity("full_parity"), fmt(r.get("peak_rss_mb"), ".0f")])
+                if not error:
+                    notes += [f"{c} on {name}: {phase} failed: {e}" for phase, e in errors.items()]
+                if c != ref and r.get("batch_parity") is not None and r["batch_parity"] != r["docs"]:
+                    notes.append(f"{c} on {name}: batch ids equal {ref}'s in {r['batch_parity']}/{r['docs']} "
+                                 f"documents")
+                chart.setdefault("single", {}).setdefault(c, []).append(r.get("single_mb_s"))
+                chart.setdefault("batch", {}).setdefault(c, []).append(r.get("batch_mb_s"))
+        out.append(md_table(["corpus", "contender", "one thread MB/s", f"one thread / {ref}",
+                             f"{threads} threads MB/s", f"{threads} threads / {ref}", "parity (ids)",
+                             "parity (ids, offsets, type ids)", "peak RSS MB"], rows, labels=2))
+        if notes:
+            out += ["", "; ".join(notes) + "."]
+        chart["corpora"] = names
+    if train:
+        corpus = s.data.get("train_corpus") or {}
+        where = f"{Path(corpus['path']).name} ({mb_lines(corpus)})" if corpus else train[0]["corpus"]
+        out += ["", "### Training", "",
+                (f"On {where}: vocab {settings['vocab_size']}, BERT's special tokens, min_frequency 2, "
+                 f"limit_alphabet 1000; toksmith-frequency is HF's algorithm (scoring=\"frequency\"), "
+                 f"toksmith-likelihood the default scoring. Runs: {settings['train_runs']}."), ""]
+        ref_row = next((r for r in train if r["contender"] == ref), {})
+        rows, notes = [], []
+        for r in train:
+            c = r["contender"]
+            if r.get("error"):
+                notes.append(f"{c} failed: {r['error']}")
+            if not r.get("runs"):
+                rows.append([bold(c), f"({r['vocab_size']})", "failed" if r.get("error") else "not run",
+                             "-", "-", "-", "-", "-", "-"])
+                continue
+            rows.append([bold(c), str(r["trained_vocab"]), str(r["runs"]),
+                         f"{r['train_median_s']:.2f} ({r['train_min_s']:.2f}-{r['train_max_s']:.2f})",
+                         fmt(r.get("process_median_s"), ".2f"), fmt(r.get("cpu_median_s"), ".2f"),
+                         fmt(r.get("peak_rss_mb"), ".0f"),
+                         fmt(ratio(r["train_median_s"], ref_row.get("train_median_s")), ".2f"),
+                         fmt(ratio(r.get("peak_rss_mb"), ref_row.get("peak_rss_mb")), ".2f")])
+        out.append(md_table(["trainer", "vocab", "runs", "train s, median (min-max)", "process s", "CPU s",
+                             "peak RSS MB", f"time / {ref}", f"memory / {ref}"], rows))
+        if not ref_row.get("runs"):
+            notes.append(f"no ratios: {ref} did not train")
+        if notes:
+            out += ["", "; ".join(notes) + "."]
+        if s.data.get("identity"):
+            out += ["", f"Identity with {ref} (run 1 of toksmith, every {ref} run): "
+                    + "; ".join(s.data["identity"]) + "."]
+    return "\n".join(out), chart
+
+
 def generic_section(s: Saved) -> str:
     tables = [line for line in s.log.splitlines() if line.startswith("|")]
     return "\n".join(tables) if tables else f"(no table in its output; see `{s.name}.log`)"
@@ -367,11 +583,15 @@ def bar_chart(path: Path, title: str, panels: Sequence[tuple[str, list[str], dic
     fig = Figure(figsize=(min(16.0, max(7.0, 0.3 * groups * series * len(panels) + 3)), 4.8), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    # One colour per series across the panels (a panel may lack a series: WordPiece's encode_full has no batch).
+    colours = {label: f"C{i % 10}" for i, label in enumerate(dict.fromkeys(s for p in panels for s in p[2]))}
+    legend: dict[str, Any] = {}
     for ax, (ylabel, names, values) in zip(axes, panels):
         width = 0.8 / max(1, len(values))
         for k, (label, ys) in enumerate(values.items()):
             xs = [g + (k - (len(values) - 1) / 2) * width for g in range(len(names))]
-            bars = ax.bar(xs, [y or 0.0 for y in ys], width, label=label, color=f"C{k % 10}")
+            bars = ax.bar(xs, [y or 0.0 for y in ys], width, label=label, color=colours[label])
+            legend.setdefault(label, bars)
             if len(names) * len(values) <= 32:
                 ax.bar_label(bars, labels=[short(y) for y in ys], fontsize=6, padding=1,
                              rotation=90 if len(values) > 3 else 0)
@@ -381,8 +601,8 @@ def bar_chart(path: Path, title: str, panels: Sequence[tuple[str, list[str], dic
         ax.margins(y=0.2)
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(6, len(labels)), fontsize=8, frameon=False)
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=min(6, len(legend)), fontsize=8,
+               frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.savefig(path, dpi=110)
     return True
@@ -390,6 +610,16 @@ def bar_chart(path: Path, title: str, panels: Sequence[tuple[str, list[str], dic
 
 # ---------------------------------------------------------------------------
 # RESULTS.md
+
+
+def renders(s: Saved) -> bool:
+    """Whether a job has a dedicated section: unigram and wordpiece JSON as their scripts write it (a job that
+    failed before writing it falls back to the tables of its log)."""
+    if s.kind == "unigram":
+        return isinstance(s.data.get("corpora"), list) and "settings" in s.data
+    if s.kind == "wordpiece":
+        return isinstance(s.data.get("rows"), list) and "settings" in s.data
+    return False
 
 
 def write_results(saved: Sequence[Saved], results: Path, invocation: str) -> None:
@@ -435,6 +665,32 @@ def write_results(saved: Sequence[Saved], results: Path, invocation: str) -> Non
         if bar_chart(png, "BPE training: median time and peak RSS",
                      [("train seconds", jobs, time_values), ("peak RSS MB", jobs, rss_values)]):
             parts += ["", f"![training chart]({png.name})"]
+    unigrams = [s for s in saved if s.kind == "unigram" and renders(s)]
+    charted_unigram: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+    for s in unigrams:
+        text, chart = unigram_section(s)
+        parts += ["", f"## Unigram training (`{s.name}`)", "", text]
+        for corpus, figures in chart.items():
+            charted_unigram[corpus if corpus not in charted_unigram else f"{s.name}: {corpus}"] = figures
+    if charted_unigram:
+        contenders = list(dict.fromkeys(c for figures in charted_unigram.values() for c in figures))
+        groups = list(charted_unigram)
+        png = charts / f"{stem}-unigram.png"
+        time_values = {c: [charted_unigram[g].get(c, (None, None))[0] for g in groups] for c in contenders}
+        rss_values = {c: [charted_unigram[g].get(c, (None, None))[1] for g in groups] for c in contenders}
+        if bar_chart(png, f"Unigram training against {UNIGRAM_REFERENCE}: median time and peak RSS",
+                     [("train seconds", groups, time_values), ("peak RSS MB", groups, rss_values)]):
+            parts += ["", f"![Unigram training chart]({png.name})"]
+    for s in (s for s in saved if s.kind == "wordpiece" and renders(s)):
+        text, chart = wordpiece_section(s)
+        parts += ["", f"## WordPiece (`{s.name}`)", "", text]
+        png = charts / f"{stem}-{s.name}.png"
+        if chart.get("corpora") and bar_chart(
+                png, "WordPiece encoding throughput (MB/s)",
+                [("MB/s, one thread", chart["corpora"], chart["single"]),
+                 (f"MB/s, {s.data['settings']['threads']} threads", chart["corpora"],
+                  {c: v for c, v in chart["batch"].items() if any(x is not None for x in v)})]):
+            parts += ["", f"![{s.name} chart]({png.name})"]
     for s in (s for s in saved if s.kind == "compare"):
         parts += ["", f"## Tokens by script (`{s.name}`: tok compare)", "", compare_section(s)]
         png = charts / f"{stem}-{s.name}.png"
@@ -445,7 +701,7 @@ def write_results(saved: Sequence[Saved], results: Path, invocation: str) -> Non
             parts += ["", f"![{s.name} chart]({png.name})"]
         except Exception as e:  # noqa: BLE001 - a chart is not worth failing the report for
             print(f"report.py: no chart for {s.name}: {e}", file=sys.stderr)
-    for s in (s for s in saved if s.kind not in STANDARD):
+    for s in (s for s in saved if s.kind not in STANDARD and not renders(s)):
         parts += ["", f"## {s.name}", "", generic_section(s)]
     results.write_text("\n".join(parts) + "\n", encoding="utf-8")
     print(f"report.py: wrote {results}", file=sys.stderr)
