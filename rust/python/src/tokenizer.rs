@@ -263,7 +263,8 @@ impl PyTokenizer {
     /// Writes a SentencePiece `.model` file (SentencePiece models only).
     fn save_sentencepiece(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| {
-            let bytes = spm::write(spm::tokenizer::model_file(&self.inner)?);
+            let file = spm::tokenizer::model_file(&self.inner)?;
+            let bytes = spm::write(&file);
             toksmith::write_atomic(&path, |tmp| {
                 std::fs::write(tmp, &bytes).map_err(|e| Error::io(tmp, e))
             })

@@ -5,7 +5,8 @@
 //! behaviour `Isolated`, not inverted) and sequences of them, BPE models
 //! (byte-level or character-level, with unk/byte fallback, prefix/suffix,
 //! `ignore_merges`), added tokens, and post-processors TemplateProcessing
-//! (single sequence), BertProcessing, RobertaProcessing and ByteLevel. Anything
+//! (single sequence), BertProcessing, RobertaProcessing and ByteLevel. Unigram
+//! models are read and written by [`super::hf_unigram`]. Anything
 //! else is a clear error rather than a silently different tokenizer.
 //! What we write loads in `tokenizers.Tokenizer.from_file` and encodes the same.
 
@@ -17,7 +18,7 @@ use crate::tokenizer::{AddedToken, ByteLevelOpts, Decoder, Model, PostProcessor,
 use crate::wordpiece::WordPieceModel;
 use serde_json::{json, Map, Value};
 
-fn fmt_err(origin: &str, message: impl Into<String>) -> Error {
+pub(super) fn fmt_err(origin: &str, message: impl Into<String>) -> Error {
     Error::Format {
         origin: origin.to_string(),
         message: message.into(),
@@ -110,7 +111,7 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
     Ok(())
 }
 
-fn opt_str(v: &Value, k: &str) -> Option<String> {
+pub(super) fn opt_str(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
@@ -187,6 +188,75 @@ fn read_bpe(
     BpeModel::from_strings(kind, vocab, &merges, opts)
 }
 
+/// The `added_tokens` of a document.
+pub(super) fn read_added(obj: &Map<String, Value>, origin: &str) -> Result<Vec<AddedToken>> {
+    let mut added = Vec::new();
+    for a in obj
+        .get("added_tokens")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let content =
+            opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
+        let id = a
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| fmt_err(origin, format!("added token {content:?} without id")))?;
+        added.push(AddedToken {
+            content,
+            id: id as u32,
+            special: a.get("special").and_then(Value::as_bool).unwrap_or(false),
+        });
+    }
+    Ok(added)
+}
+
+/// The `post_processor` of a document, its tokens resolved against the
+/// added tokens, then the model.
+pub(super) fn read_post(
+    obj: &Map<String, Value>,
+    added: &[AddedToken],
+    model: &Model,
+) -> Result<Option<PostProcessor>> {
+    let tok_id = |t: &str| -> Result<u32> {
+        added
+            .iter()
+            .find(|a| a.content == t)
+            .map(|a| a.id)
+            .or_else(|| model.token_to_id(t))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "post_processor token {t:?} is not in the vocabulary"
+                ))
+            })
+    };
+    match obj.get("post_processor").filter(|p| !p.is_null()) {
+        Some(p) => PostProcessor::from_hf_json(p, &tok_id),
+        None => Ok(None),
+    }
+}
+
+/// The `added_tokens` list of a tokenizer.
+pub(super) fn added_json(tok: &Tokenizer) -> Vec<Value> {
+    tok.added_tokens()
+        .iter()
+        .map(|a| {
+            json!({"id": a.id, "content": a.content, "single_word": false, "lstrip": false,
+                   "rstrip": false, "normalized": false, "special": a.special})
+        })
+        .collect()
+}
+
+/// The `post_processor` of a tokenizer (as read, or from its template).
+pub(super) fn post_json(tok: &Tokenizer) -> Value {
+    match (tok.hf_extra.get("post_processor"), &tok.post) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.to_hf_json(),
+        (None, None) => Value::Null,
+    }
+}
+
 fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
     let obj = v
         .as_object()
@@ -195,10 +265,13 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         .get("model")
         .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
     let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
+    if mty == "Unigram" {
+        return super::hf_unigram::from_value(obj, model, origin);
+    }
     if !matches!(mty, "BPE" | "WordPiece") {
         return Err(fmt_err(
             origin,
-            format!("model type {mty:?} is not supported (BPE and WordPiece are)"),
+            format!("model type {mty:?} is not supported (BPE, WordPiece and Unigram are)"),
         ));
     }
     let vocab = read_vocab(model, origin)?;
@@ -234,47 +307,13 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         Some(n) => Some(Normalizer::from_hf_json(n)?),
         None => None,
     };
-    let mut added = Vec::new();
-    for a in obj
-        .get("added_tokens")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let content =
-            opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
-        let id = a
-            .get("id")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| fmt_err(origin, format!("added token {content:?} without id")))?;
-        added.push(AddedToken {
-            content,
-            id: id as u32,
-            special: a.get("special").and_then(Value::as_bool).unwrap_or(false),
-        });
-    }
+    let added = read_added(obj, origin)?;
     let pretok = if pt.bert {
         Pretokenizer::Bert
     } else {
         Pretokenizer::new(pt.split.as_deref())?
     };
-    let lookup_added = added.clone();
-    let tok_id = |t: &str| -> Result<u32> {
-        lookup_added
-            .iter()
-            .find(|a| a.content == t)
-            .map(|a| a.id)
-            .or_else(|| the_model.token_to_id(t))
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "post_processor token {t:?} is not in the vocabulary"
-                ))
-            })
-    };
-    let post = match obj.get("post_processor").filter(|p| !p.is_null()) {
-        Some(p) => PostProcessor::from_hf_json(p, &tok_id)?,
-        None => None,
-    };
+    let post = read_post(obj, &added, &the_model)?;
     let mut tok = Tokenizer::new(normalizer, pretok, the_model, added, post)?;
     tok.byte_level = pt.byte_level.unwrap_or_default();
     if let Some(d) = obj.get("decoder").filter(|d| !d.is_null()) {
@@ -373,32 +412,16 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
     let (model, default_decoder) = match &tok.model {
         Model::Bpe(b) => bpe_json(b),
         Model::WordPiece(w) => wordpiece_json(w, &tok.decoder),
-        Model::Spm(m) => {
-            return Err(Error::invalid(format!(
-                "a SentencePiece {} model cannot be written as tokenizer.json yet; \
-                 save it with save_sentencepiece",
-                m.name()
-            )))
-        }
+        Model::HfUnigram(_) => return super::hf_unigram::to_string(tok),
+        Model::Spm(_) => return super::hf_unigram::to_string(&super::hf_unigram::from_spm(tok)?),
     };
-    let added: Vec<Value> = tok
-        .added_tokens()
-        .iter()
-        .map(|a| {
-            json!({"id": a.id, "content": a.content, "single_word": false, "lstrip": false,
-                   "rstrip": false, "normalized": false, "special": a.special})
-        })
-        .collect();
+    let added = added_json(tok);
     let decoder = tok
         .hf_extra
         .get("decoder")
         .cloned()
         .unwrap_or(default_decoder);
-    let post = match (tok.hf_extra.get("post_processor"), &tok.post) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p.to_hf_json(),
-        (None, None) => Value::Null,
-    };
+    let post = post_json(tok);
     let doc = json!({
         "version": "1.0",
         "truncation": null,

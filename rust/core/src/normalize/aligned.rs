@@ -143,11 +143,24 @@ impl Aligned {
         if pattern.is_empty() || !self.text.contains(pattern) {
             return;
         }
+        let matches: Vec<(usize, usize)> = self
+            .text
+            .match_indices(pattern)
+            .map(|(s, m)| (s, s + m.len()))
+            .collect();
+        self.replace_ranges(&matches, content);
+    }
+
+    /// Replaces each byte range of `matches` (sorted, disjoint) by `content`,
+    /// with the alignments of [`Aligned::replace`] (HF's regex `replace`).
+    pub fn replace_ranges(&mut self, matches: &[(usize, usize)], content: &str) {
+        if matches.is_empty() {
+            return;
+        }
         let mut text = String::with_capacity(self.text.len());
         let mut align = Vec::with_capacity(self.align.len());
         let mut last = 0;
-        for (start, m) in self.text.match_indices(pattern) {
-            let end = start + m.len();
+        for &(start, end) in matches {
             text.push_str(&self.text[last..start]);
             align.extend_from_slice(&self.align[last..start]);
             let a = if end == 0 {
@@ -165,6 +178,39 @@ impl Aligned {
         align.extend_from_slice(&self.align[last..]);
         self.text = text;
         self.align = align;
+    }
+
+    /// Strips whitespace (`char::is_whitespace`) on the left and/or right,
+    /// with HF's alignments (`NormalizedString::lrstrip`, including its
+    /// comparison of a character index with the byte length).
+    pub fn strip(&mut self, left: bool, right: bool) {
+        let lead = if left {
+            self.text.chars().take_while(|c| c.is_whitespace()).count()
+        } else {
+            0
+        };
+        let trail = if right {
+            self.text
+                .chars()
+                .rev()
+                .take_while(|c| c.is_whitespace())
+                .count()
+        } else {
+            0
+        };
+        if lead == 0 && trail == 0 {
+            return;
+        }
+        let count = self.text.chars().count();
+        let last = self.text.len().wrapping_sub(trail).wrapping_sub(1);
+        let dest: Vec<(char, isize)> = self
+            .text
+            .chars()
+            .enumerate()
+            .filter(|&(i, _)| i >= lead && i < count.saturating_sub(trail))
+            .map(|(i, c)| (c, if i == last { -(trail as isize) } else { 0 }))
+            .collect();
+        self.transform(dest, lead);
     }
 
     /// The original byte span of the normalized byte range `start..end`

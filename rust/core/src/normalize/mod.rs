@@ -1,6 +1,7 @@
 //! Text normalizers applied before pre-tokenization (HF's NFC/NFD/NFKC/NFKD,
-//! Lowercase, Prepend, Replace with a literal pattern, BertNormalizer, and
-//! sequences of them), with or without alignments ([`aligned`]) for offsets.
+//! Lowercase, Prepend, Replace with a literal or regex pattern, BertNormalizer,
+//! Precompiled ([`precompiled`]), Nmt, Strip, and sequences of them), with
+//! or without alignments ([`aligned`]) for offsets.
 //!
 //! Unicode normalization uses `unicode-normalization-alignments`, the crate
 //! (and so the Unicode tables) HF `tokenizers` uses, and lowercasing is per
@@ -9,9 +10,11 @@
 
 pub mod aligned;
 pub mod bert;
+pub mod precompiled;
 
 pub use aligned::Aligned;
 pub use bert::BertNormalizer;
+pub use precompiled::Precompiled;
 
 use crate::error::{Error, Result};
 use crate::formats::spm::SpmNormalizer;
@@ -28,6 +31,61 @@ impl PartialEq for SpmNorm {
     }
 }
 impl Eq for SpmNorm {}
+
+/// HF `Replace` with a regex pattern (compiled with `fancy-regex`; HF uses
+/// Oniguruma, which agrees on the simple patterns HF writes, like `" {2,}"`).
+#[derive(Debug, Clone)]
+pub struct RegexReplace {
+    /// The pattern source.
+    pub source: String,
+    /// What each match becomes.
+    pub content: String,
+    regex: fancy_regex::Regex,
+}
+
+impl PartialEq for RegexReplace {
+    fn eq(&self, o: &Self) -> bool {
+        self.source == o.source && self.content == o.content
+    }
+}
+impl Eq for RegexReplace {}
+
+impl RegexReplace {
+    /// Compiles `source`.
+    pub fn new(source: &str, content: &str) -> Result<Self> {
+        let regex = fancy_regex::Regex::new(source).map_err(|e| Error::Pattern {
+            pattern: source.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(RegexReplace {
+            source: source.to_string(),
+            content: content.to_string(),
+            regex,
+        })
+    }
+
+    /// Byte ranges of the non-empty matches in `s` (a failed match ends the list).
+    fn matches(&self, s: &str) -> Vec<(usize, usize)> {
+        self.regex
+            .find_iter(s)
+            .map_while(|m| m.ok())
+            .filter(|m| m.start() < m.end())
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    }
+
+    fn apply(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for (a, b) in self.matches(s) {
+            out.push_str(&s[last..a]);
+            out.push_str(&self.content);
+            last = b;
+        }
+        out.push_str(&s[last..]);
+        out
+    }
+}
 
 /// One normalization step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +113,19 @@ pub enum Normalizer {
     Bert(BertNormalizer),
     /// SentencePiece's normalizer (charsmap, whitespace handling, `▁`).
     Spm(SpmNorm),
+    /// HF `Replace` with a regex pattern.
+    ReplaceRegex(RegexReplace),
+    /// HF `Precompiled`: a SentencePiece charsmap applied as HF does.
+    Precompiled(Precompiled),
+    /// HF `Nmt`: drop ASCII control characters, map other spaces to ' '.
+    Nmt,
+    /// HF `Strip`: remove whitespace on the left and/or right.
+    Strip {
+        /// Strip the start.
+        left: bool,
+        /// Strip the end.
+        right: bool,
+    },
     /// Steps applied in order.
     Sequence(Vec<Normalizer>),
 }
@@ -73,6 +144,14 @@ impl Normalizer {
             Normalizer::Prepend(p) if !s.is_empty() => format!("{p}{s}"),
             Normalizer::Prepend(_) => String::new(),
             Normalizer::Replace { pattern, content } => s.replace(pattern.as_str(), content),
+            Normalizer::ReplaceRegex(r) => r.apply(s),
+            Normalizer::Precompiled(p) => p.apply(s),
+            Normalizer::Nmt => s.chars().filter(|&c| nmt_keep(c)).map(nmt_map).collect(),
+            Normalizer::Strip { left, right } => {
+                let t = if *left { s.trim_start() } else { s };
+                let t = if *right { t.trim_end() } else { t };
+                t.to_string()
+            }
             Normalizer::Sequence(v) => v.iter().fold(s.to_string(), |acc, n| n.apply(&acc)),
         }
     }
@@ -123,6 +202,16 @@ impl Normalizer {
             Normalizer::Lowercase => a.lowercase(),
             Normalizer::Prepend(p) => a.prepend(p),
             Normalizer::Replace { pattern, content } => a.replace(pattern, content),
+            Normalizer::ReplaceRegex(r) => {
+                let m = r.matches(&a.text);
+                a.replace_ranges(&m, &r.content)
+            }
+            Normalizer::Precompiled(p) => p.apply_aligned(a),
+            Normalizer::Nmt => {
+                a.filter(nmt_keep);
+                a.map(nmt_map)
+            }
+            Normalizer::Strip { left, right } => a.strip(*left, *right),
             Normalizer::Bert(b) => b.apply_aligned(a),
             Normalizer::Spm(n) => {
                 // Each normalized byte maps to the original span of the
@@ -154,16 +243,40 @@ impl Normalizer {
             "BertNormalizer" => Normalizer::Bert(BertNormalizer::from_hf_json(v)),
             "Prepend" => Normalizer::Prepend(str_field(v, "prepend")?),
             "Replace" => {
-                let pattern = v
-                    .get("pattern")
-                    .and_then(|p| p.get("String"))
+                let pat = v.get("pattern");
+                let content = str_field(v, "content")?;
+                if let Some(p) = pat.and_then(|p| p.get("String")).and_then(|s| s.as_str()) {
+                    Normalizer::Replace {
+                        pattern: p.to_string(),
+                        content,
+                    }
+                } else if let Some(r) = pat.and_then(|p| p.get("Regex")).and_then(|s| s.as_str()) {
+                    Normalizer::ReplaceRegex(RegexReplace::new(r, &content)?)
+                } else {
+                    return Err(Error::invalid(
+                        "normalizer Replace: pattern must be {\"String\": ...} or {\"Regex\": ...}",
+                    ));
+                }
+            }
+            "Precompiled" => {
+                use base64::Engine;
+                let b64 = v
+                    .get("precompiled_charsmap")
                     .and_then(|s| s.as_str())
-                    .ok_or_else(|| {
-                        Error::invalid("normalizer Replace: only String patterns are supported")
+                    .ok_or_else(|| Error::invalid("Precompiled without precompiled_charsmap"))?;
+                let blob = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|e| {
+                        Error::invalid(format!("Precompiled charsmap: bad base64: {e}"))
                     })?;
-                Normalizer::Replace {
-                    pattern: pattern.to_string(),
-                    content: str_field(v, "content")?,
+                Normalizer::Precompiled(Precompiled::new(blob)?)
+            }
+            "Nmt" => Normalizer::Nmt,
+            "Strip" => {
+                let flag = |k: &str| v.get(k).and_then(|b| b.as_bool()).unwrap_or(true);
+                Normalizer::Strip {
+                    left: flag("strip_left"),
+                    right: flag("strip_right"),
                 }
             }
             "Sequence" => Normalizer::Sequence(
@@ -197,11 +310,46 @@ impl Normalizer {
             Normalizer::Replace { pattern, content } => {
                 json!({"type": "Replace", "pattern": {"String": pattern}, "content": content})
             }
+            Normalizer::ReplaceRegex(r) => {
+                json!({"type": "Replace", "pattern": {"Regex": r.source}, "content": r.content})
+            }
+            Normalizer::Precompiled(p) => {
+                use base64::Engine;
+                json!({"type": "Precompiled", "precompiled_charsmap":
+                       base64::engine::general_purpose::STANDARD.encode(p.blob.as_slice())})
+            }
+            Normalizer::Nmt => json!({"type": "Nmt"}),
+            Normalizer::Strip { left, right } => {
+                json!({"type": "Strip", "strip_left": left, "strip_right": right})
+            }
             Normalizer::Sequence(v) => json!({
                 "type": "Sequence",
                 "normalizers": v.iter().map(Normalizer::to_hf_json).collect::<Vec<_>>()
             }),
         }
+    }
+}
+
+/// HF `Nmt`: the characters it keeps.
+fn nmt_keep(c: char) -> bool {
+    !matches!(c as u32, 0x01..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F | 0x8F | 0x9F)
+}
+
+/// HF `Nmt`: the characters it turns into a space.
+fn nmt_map(c: char) -> char {
+    match c as u32 {
+        0x09
+        | 0x0A
+        | 0x0C
+        | 0x0D
+        | 0x1680
+        | 0x200B..=0x200F
+        | 0x2028
+        | 0x2029
+        | 0x2581
+        | 0xFEFF
+        | 0xFFFD => ' ',
+        _ => c,
     }
 }
 

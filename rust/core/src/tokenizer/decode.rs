@@ -2,7 +2,7 @@
 //! and `<0xNN>` fallback bytes are turned back into bytes), HF's `WordPiece`
 //! decoder for WordPiece.
 
-use super::{Model, Tokenizer};
+use super::{HfDecodeStep, Model, Tokenizer};
 use crate::error::{Error, Result};
 use crate::formats::spm::SpmDecoder;
 use crate::wordpiece::WordPieceModel;
@@ -21,13 +21,15 @@ pub enum Decoder {
     },
     /// SentencePiece's decoding (`sp.decode`).
     Spm(Box<SpmDecoder>),
+    /// HF's decoder chain over token strings (Unigram `tokenizer.json`).
+    Hf(Vec<HfDecodeStep>),
 }
 
 impl Decoder {
     /// The decoder that goes with a model.
     pub fn default_for(model: &Model) -> Self {
         match model {
-            Model::Bpe(_) | Model::Spm(_) => Decoder::Bytes,
+            Model::Bpe(_) | Model::Spm(_) | Model::HfUnigram(_) => Decoder::Bytes,
             Model::WordPiece(m) => Decoder::WordPiece {
                 prefix: m.prefix.clone(),
                 cleanup: true,
@@ -84,6 +86,23 @@ impl Tokenizer {
                 Ok(WordPieceModel::decode_tokens(&toks, prefix, *cleanup).into_bytes())
             }
             Decoder::Spm(d) => Ok(d.decode(ids)?.into_bytes()),
+            Decoder::Hf(steps) => {
+                // HF: added tokens by content, others by model token; special
+                // ones dropped when skipping; then the chain, joined.
+                let mut toks = Vec::with_capacity(ids.len());
+                for &id in ids {
+                    if skip_special && self.is_special(id) {
+                        continue;
+                    }
+                    toks.push(
+                        self.id_to_token(id)
+                            .ok_or(Error::UnknownId(id))?
+                            .to_string(),
+                    );
+                }
+                let toks = steps.iter().fold(toks, |t, s| s.apply(t));
+                Ok(toks.concat().into_bytes())
+            }
         }
     }
 

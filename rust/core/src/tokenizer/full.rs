@@ -113,6 +113,9 @@ impl Tokenizer {
                     if self.byte_level.add_prefix_space && !al.text.starts_with(' ') {
                         al.prepend(" ");
                     }
+                    if let Some(m) = &self.metaspace {
+                        m.apply_aligned(&mut al, s0 == 0);
+                    }
                     let t = al.text.as_str();
                     let base = t.as_ptr() as usize;
                     self.pretokenizer.for_each_piece(t, |p| {

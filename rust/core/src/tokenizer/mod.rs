@@ -9,11 +9,13 @@
 
 mod decode;
 mod full;
+mod hf_steps;
 mod model;
 mod post;
 
 pub use decode::Decoder;
 pub use full::Encoding;
+pub use hf_steps::{HfDecodeStep, Metaspace, PrependScheme};
 pub use model::Model;
 pub use post::{Piece, PostProcessor};
 
@@ -79,6 +81,9 @@ pub struct Tokenizer {
     pub pretokenizer: Pretokenizer,
     /// HF ByteLevel options (byte-level models only).
     pub byte_level: ByteLevelOpts,
+    /// HF `Metaspace` rewriting after normalization (spaces → `▁`, prefix);
+    /// its split is [`Pretokenizer::Metaspace`].
+    pub metaspace: Option<Metaspace>,
     /// The model.
     pub model: Model,
     /// Post-processor template, applied when `add_special_tokens` is true.
@@ -121,6 +126,7 @@ impl Tokenizer {
             normalizer,
             pretokenizer,
             byte_level: ByteLevelOpts::default(),
+            metaspace: None,
             decoder,
             model,
             post,
@@ -181,6 +187,17 @@ impl Tokenizer {
         self.added_by_id.contains_key(&id)
     }
 
+    /// Whether the token of `id` is the content of a special added token
+    /// (what HF skips when decoding with `skip_special_tokens`).
+    pub fn is_special(&self, id: u32) -> bool {
+        self.id_to_token(id).is_some_and(|t| {
+            self.added_by_content
+                .get(t)
+                .and_then(|aid| self.added_by_id.get(aid))
+                .is_some_and(|&i| self.added[i].special)
+        })
+    }
+
     /// Added tokens in id order of insertion.
     pub fn added_tokens(&self) -> &[AddedToken] {
         &self.added
@@ -232,11 +249,13 @@ impl Tokenizer {
     /// Encodes text with no special-token handling and no post-processing.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        self.encode_segment(text, &mut out)?;
+        self.encode_segment(text, true, &mut out)?;
         Ok(out)
     }
 
-    fn encode_segment(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
+    /// Encodes text between special tokens; `at_start` says whether it
+    /// starts the input (HF `Metaspace`'s `first` scheme).
+    fn encode_segment(&self, text: &str, at_start: bool, out: &mut Vec<u32>) -> Result<()> {
         if text.is_empty() {
             return Ok(());
         }
@@ -250,6 +269,11 @@ impl Tokenizer {
         if self.byte_level.add_prefix_space && !t.starts_with(' ') && !t.is_empty() {
             prefixed = format!(" {t}");
             t = &prefixed;
+        }
+        let spaced;
+        if let Some(m) = &self.metaspace {
+            spaced = m.apply(t, at_start);
+            t = &spaced;
         }
         let model = &self.model;
         self.pretokenizer
@@ -276,7 +300,7 @@ impl Tokenizer {
         if self.matcher.is_some() {
             self.encode_with_specials(text, allowed, &mut out)?;
         } else {
-            self.encode_segment(text, &mut out)?;
+            self.encode_segment(text, true, &mut out)?;
         }
         if add_special {
             if let Some(p) = &self.post {
@@ -325,7 +349,7 @@ impl Tokenizer {
         out: &mut Vec<u32>,
     ) -> Result<()> {
         self.split_specials(text, allowed, |seg| match seg {
-            Segment::Text(a, b) => self.encode_segment(&text[a..b], out),
+            Segment::Text(a, b) => self.encode_segment(&text[a..b], a == 0, out),
             Segment::Special(id, _, _) => {
                 out.push(id);
                 Ok(())

@@ -4,6 +4,7 @@
 
 use crate::bpe::{BpeKind, BpeModel};
 use crate::formats::spm::tokenizer::SpmModel;
+use crate::unigram::HfUnigram;
 use crate::wordpiece::WordPieceModel;
 
 /// The model of a tokenizer.
@@ -18,10 +19,12 @@ pub enum Model {
     WordPiece(WordPieceModel),
     /// A SentencePiece model (Unigram or SentencePiece BPE).
     Spm(SpmModel),
+    /// A Unigram model from an HF `tokenizer.json` (HF's semantics).
+    HfUnigram(HfUnigram),
 }
 
 impl Model {
-    /// `"bbpe"`, `"bpe"` or `"wordpiece"`.
+    /// `"bbpe"`, `"bpe"`, `"wordpiece"`, `"unigram"` or `"spm_bpe"`.
     pub fn name(&self) -> &'static str {
         match self {
             Model::Bpe(m) => match m.kind {
@@ -30,6 +33,7 @@ impl Model {
             },
             Model::WordPiece(_) => "wordpiece",
             Model::Spm(m) => m.name(),
+            Model::HfUnigram(_) => "unigram",
         }
     }
 
@@ -39,6 +43,7 @@ impl Model {
             Model::Bpe(m) => m.len(),
             Model::WordPiece(m) => m.len(),
             Model::Spm(m) => m.len(),
+            Model::HfUnigram(m) => m.len(),
         }
     }
 
@@ -53,6 +58,7 @@ impl Model {
             Model::Bpe(m) => m.token_to_id(t),
             Model::WordPiece(m) => m.token_to_id(t),
             Model::Spm(m) => m.token_to_id(t),
+            Model::HfUnigram(m) => m.token_to_id(t),
         }
     }
 
@@ -62,6 +68,7 @@ impl Model {
             Model::Bpe(m) => m.id_to_token(id),
             Model::WordPiece(m) => m.id_to_token(id),
             Model::Spm(m) => m.id_to_token(id),
+            Model::HfUnigram(m) => m.id_to_token(id),
         }
     }
 
@@ -71,6 +78,12 @@ impl Model {
             Model::Bpe(m) => m.vocab().collect(),
             Model::WordPiece(m) => m.vocab().collect(),
             Model::Spm(m) => m.vocab().collect(),
+            Model::HfUnigram(m) => m
+                .vocab()
+                .iter()
+                .zip(0u32..)
+                .map(|(v, i)| (v.0.as_str(), i))
+                .collect(),
         }
     }
 
@@ -83,6 +96,11 @@ impl Model {
             Model::Spm(m) => {
                 let mut spans = Vec::new();
                 m.encode_spans(piece, &mut spans);
+                out.extend(spans.into_iter().map(|s| s.0));
+            }
+            Model::HfUnigram(m) => {
+                let mut spans = Vec::new();
+                m.encode(piece, &mut spans);
                 out.extend(spans.into_iter().map(|s| s.0));
             }
         }
@@ -102,6 +120,7 @@ impl Model {
                         .map(|(i, s, e)| (i, s as usize, e as usize)),
                 );
             }
+            Model::HfUnigram(m) => m.encode(piece, out),
         }
     }
 }

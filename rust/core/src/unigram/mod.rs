@@ -5,11 +5,14 @@
 //!   (Viterbi `encode`, `nbest`, `sample`), giving SentencePiece's exact ids.
 //! - [`trainer`]: SentencePiece's EM trainer over counted words
 //!   ([`train`], [`UnigramTrainerConfig`]).
+//! - [`hf`]: [`HfUnigram`], the same model with HF `tokenizers`' semantics,
+//!   for `tokenizer.json` files.
 //!
 //! Text normalization and the `.model` file format live elsewhere; everything
 //! here works on already-normalized text (spaces already replaced by `▁`).
 
 mod em;
+pub mod hf;
 mod lattice;
 pub mod model;
 mod script;
@@ -22,5 +25,6 @@ mod model_tests;
 #[cfg(test)]
 mod trainer_tests;
 
+pub use hf::HfUnigram;
 pub use model::{Piece, PieceKind, Span, UnigramModel};
 pub use trainer::{train, UnigramTrainerConfig};

@@ -132,6 +132,29 @@ impl CharsMap {
         let rep = std::str::from_utf8(self.replacement_at(v as usize)).ok()?;
         Some((len, rep))
     }
+    /// The replacement of the *shortest* rule matching a prefix of `input`,
+    /// stopping at a NUL byte: what HF's `Precompiled::transform` (crate
+    /// `spm_precompiled`) looks up, which differs from sentencepiece's
+    /// longest match.
+    pub fn first_match(&self, input: &[u8]) -> Option<&str> {
+        let mut node = offset(*self.units.first()?);
+        for &b in input {
+            if b == 0 {
+                return None;
+            }
+            node ^= b as usize;
+            let &u = self.units.get(node)?;
+            if label(u) != u32::from(b) {
+                return None;
+            }
+            node ^= offset(u);
+            if has_leaf(u) {
+                let v = value(*self.units.get(node)?);
+                return std::str::from_utf8(self.replacement_at(v as usize)).ok();
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::pretokenize::Pretokenizer;
 use crate::tokenizer::{Decoder, Model, Tokenizer};
 use crate::unigram::{Piece, PieceKind, UnigramModel};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The encoder of a SentencePiece model.
@@ -166,10 +167,13 @@ pub fn tokenizer(m: SpmModelFile, origin: &str) -> Result<Tokenizer> {
     Ok(tok)
 }
 
-/// The SentencePiece model file of a tokenizer built from one.
-pub fn model_file(tok: &Tokenizer) -> Result<&SpmModelFile> {
+/// The SentencePiece model file of a tokenizer built from one, or converted
+/// from an HF Unigram `tokenizer.json` where that is exact
+/// ([`crate::formats::hf_unigram::to_spm`]).
+pub fn model_file(tok: &Tokenizer) -> Result<Cow<'_, SpmModelFile>> {
     match &tok.model {
-        Model::Spm(m) => Ok(&m.file),
+        Model::Spm(m) => Ok(Cow::Borrowed(&m.file)),
+        Model::HfUnigram(_) => crate::formats::hf_unigram::to_spm(tok).map(Cow::Owned),
         _ => Err(Error::invalid(format!(
             "only SentencePiece models (unigram, spm_bpe) can be saved as .model files, not {}",
             tok.model_name()
