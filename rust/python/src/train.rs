@@ -353,7 +353,7 @@ pub(crate) fn train_counts(
         let inner = py
             .detach(|| train_unigram(&counts.words, &ucfg, p))
             .py(py)?;
-        return Ok(PyTokenizer { inner });
+        return Ok(PyTokenizer::new(inner));
     }
     let scoring: Scoring = args.scoring.parse().py(py)?;
     let norm = normalizer_of(args.normalizer.as_deref()).py(py)?;
@@ -366,5 +366,5 @@ pub(crate) fn train_counts(
             })
         })
         .py(py)?;
-    Ok(PyTokenizer { inner })
+    Ok(PyTokenizer::new(inner))
 }
