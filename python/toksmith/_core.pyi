@@ -143,12 +143,28 @@ class Tokenizer:
     def encode_sample(
         self, text: str, *, alpha: float = 0.1, nbest_size: int = -1, seed: Optional[int] = None
     ) -> list[int]:
-        """A segmentation sampled by subword regularization (Unigram models).
+        """A segmentation sampled by subword regularization (Unigram and SentencePiece BPE).
 
-        ``nbest_size=-1`` samples from the whole lattice (forward-filtering backward-sampling);
-        ``nbest_size=k`` samples among the ``k`` best; ``alpha`` smooths the distribution.
-        ``seed`` makes it reproducible.
+        Unigram: ``nbest_size=-1`` samples from the whole lattice (forward-filtering
+        backward-sampling); ``nbest_size=k`` samples among the ``k`` best; ``alpha`` smooths
+        the distribution. SentencePiece BPE: BPE-dropout with probability ``alpha``, as
+        ``sp.encode(text, enable_sampling=True, alpha=alpha)``. ``seed`` makes it reproducible.
         """
+    def encode_dropout(self, text: str, dropout: float, *, seed: Optional[int] = None) -> list[int]:
+        """Encode with BPE-dropout: each merge is skipped with probability ``dropout`` (0 to 1).
+
+        BPE models only, ordinary text (no special tokens). HF-style BPE models drop merges as
+        HF ``tokenizers`` does with ``BPE(dropout=p)``; SentencePiece BPE models as
+        ``sp.encode(text, enable_sampling=True, alpha=p)``. ``dropout=0`` is ``encode_ordinary``;
+        ``dropout=1`` applies no merge. ``seed`` makes the result reproducible.
+
+        >>> tok.encode_dropout("tokenization", 0.1, seed=1)  # doctest: +SKIP
+        [30001, 2065, 1634]
+        """
+    @property
+    def dropout(self) -> Optional[float]:
+        """The dropout of a BPE model loaded from a ``tokenizer.json`` that sets one (then every
+        ``encode`` drops merges, as in HF), else None."""
     def save_wordpiece_vocab(self, path: Union[str, PathLike[str]]) -> None:
         """Write a WordPiece vocabulary as ``vocab.txt`` (one token per line, in id order)."""
     def token_to_id(self, token: str) -> Optional[int]:

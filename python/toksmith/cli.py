@@ -149,6 +149,11 @@ def _cmd_encode(a: argparse.Namespace) -> None:
     tok = _load(a)
     text = a.text if a.text is not None else sys.stdin.read()
     allowed = "all" if a.allow_special else ()
+    if a.dropout is not None:
+        if a.full or a.allow_special:
+            _fail("--dropout encodes ordinary text: it cannot be combined with --full or --allow-special")
+        print(" ".join(map(str, tok.encode_dropout(text, a.dropout, seed=a.seed))))
+        return
     if a.full:
         e = tok.encode_full(text, allowed_special=allowed)
         print(json.dumps({"ids": e.ids, "tokens": e.tokens, "offsets": e.offsets,
@@ -275,6 +280,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--encoding", help="a tiktoken encoding name, e.g. cl100k_base")
     e.add_argument("--allow-special", action="store_true", help="encode special tokens in the text as such")
     e.add_argument("--full", action="store_true", help="print ids, tokens, offsets and type ids as JSON")
+    e.add_argument("--dropout", type=float, default=None, metavar="P",
+                   help="BPE models: BPE-dropout, skip each merge with probability P (subword regularization)")
+    e.add_argument("--seed", type=int, default=None, help="random seed for --dropout")
     e.add_argument("text", nargs="?")
     e.set_defaults(func=_cmd_encode)
 

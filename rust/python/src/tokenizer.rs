@@ -56,6 +56,14 @@ impl PyTokenizer {
     }
 }
 
+/// A fresh seed when the caller gives none.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    h.finish()
+}
+
 fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
     toksmith::write_atomic(path, |tmp| {
         std::fs::write(tmp, data).map_err(|e| Error::io(tmp, e))
@@ -333,6 +341,29 @@ impl PyTokenizer {
             .py(py)
     }
 
+    /// BPE-dropout: merges skipped at random with probability `dropout`.
+    #[pyo3(signature = (text, dropout, *, seed=None))]
+    fn encode_dropout<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'_, PyString>,
+        dropout: f32,
+        seed: Option<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let text = text_of(text)?;
+        let seed = seed.unwrap_or_else(random_seed);
+        let ids = py
+            .detach(|| self.inner.encode_dropout(&text, dropout, seed))
+            .py(py)?;
+        self.list(py, &ids)
+    }
+
+    /// The dropout probability of a BPE model loaded with one (HF `dropout`).
+    #[getter]
+    fn dropout(&self) -> Option<f32> {
+        self.inner.bpe().and_then(|m| m.dropout())
+    }
+
     /// A sampled segmentation (subword regularization, Unigram models).
     #[pyo3(signature = (text, *, alpha=0.1, nbest_size=-1, seed=None))]
     fn encode_sample(
@@ -344,12 +375,7 @@ impl PyTokenizer {
         seed: Option<u64>,
     ) -> PyResult<Vec<u32>> {
         let text = text_of(text)?;
-        let seed = seed.unwrap_or_else(|| {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(text.len());
-            h.finish()
-        });
+        let seed = seed.unwrap_or_else(random_seed);
         py.detach(|| spm::tokenizer::encode_sample(&self.inner, &text, alpha, nbest_size, seed))
             .py(py)
     }

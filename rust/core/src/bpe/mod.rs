@@ -2,6 +2,7 @@
 
 pub mod backtrack;
 mod cache;
+pub mod dropout;
 mod long_word;
 pub mod model;
 pub mod spm_bpe;

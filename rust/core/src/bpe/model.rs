@@ -8,6 +8,7 @@
 
 use super::backtrack::Backtrack;
 use super::cache;
+use super::dropout::{self, Rng};
 use crate::byte_level;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
@@ -71,6 +72,8 @@ pub struct BpeModel {
     backtrack: Option<std::sync::Arc<std::sync::OnceLock<Option<Backtrack>>>>,
     /// Identity of this model in the per-thread piece cache.
     cache_owner: u64,
+    /// HF's `dropout`: applied by every `encode` when set.
+    dropout: Option<f32>,
 }
 
 #[inline]
@@ -314,6 +317,7 @@ impl BpeModel {
             .then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
         Ok(BpeModel {
             cache_owner: super::cache::new_owner(),
+            dropout: None,
             backtrack,
             whole,
             whole_short,
@@ -385,8 +389,19 @@ impl BpeModel {
             .collect()
     }
 
-    /// Appends the ids of one pre-tokenized piece to `out`.
+    /// Appends the ids of one pre-tokenized piece to `out` (with the model's
+    /// own dropout, if it has one).
+    #[inline]
     pub fn encode_piece(&self, piece: &str, out: &mut Vec<u32>) {
+        match self.dropout {
+            Some(p) if p > 0.0 => THREAD_RNG.with(|r| {
+                self.encode_piece_dropout(piece, p, &mut r.borrow_mut(), out);
+            }),
+            _ => self.encode_piece_plain(piece, out),
+        }
+    }
+
+    fn encode_piece_plain(&self, piece: &str, out: &mut Vec<u32>) {
         let start = out.len();
         match &self.kind {
             BpeKind::ByteLevel => {
@@ -534,6 +549,56 @@ impl BpeModel {
         self.merge_map.get(&pack(a, b)).copied()
     }
 
+    /// `(rank, result id)` of the merge of `a` and `b`.
+    #[inline]
+    pub(crate) fn merge_rank(&self, a: u32, b: u32) -> Option<(u32, u32)> {
+        self.rank(a, b)
+    }
+
+    /// The dropout probability every `encode` applies (HF's `dropout`), if any.
+    pub fn dropout(&self) -> Option<f32> {
+        self.dropout
+    }
+
+    /// Sets the dropout probability every `encode` applies, as HF's `BPE`
+    /// `dropout` (`None` or 0: deterministic).
+    pub fn set_dropout(&mut self, p: Option<f32>) -> Result<()> {
+        if let Some(p) = p {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(Error::invalid(format!(
+                    "dropout must be between 0 and 1, got {p}"
+                )));
+            }
+        }
+        self.dropout = p;
+        Ok(())
+    }
+
+    /// Appends the ids of one piece encoded with BPE-dropout `p`, as HF
+    /// `tokenizers` does it (see [`super::dropout`]); `p == 0` is [`Self::encode_piece`].
+    pub(crate) fn encode_piece_dropout(
+        &self,
+        piece: &str,
+        p: f32,
+        rng: &mut Rng,
+        out: &mut Vec<u32>,
+    ) {
+        if p <= 0.0 {
+            return self.encode_piece_plain(piece, out);
+        }
+        let start = out.len();
+        match &self.kind {
+            BpeKind::ByteLevel => out.extend(
+                piece
+                    .bytes()
+                    .map(|x| self.byte_ids[x as usize])
+                    .filter(|&id| id != u32::MAX),
+            ),
+            BpeKind::Char { .. } => self.char_symbols(piece, out),
+        }
+        dropout::merge_hf(self, out, start, p, rng);
+    }
+
     /// Applies merges, lowest rank first and leftmost among equals, to `out[start..]`.
     fn apply_merges(&self, out: &mut Vec<u32>, start: usize) {
         let n = out.len() - start;
@@ -653,6 +718,16 @@ fn cache_ok(b: &[u8]) -> bool {
 
 thread_local! {
     static CACHE_ALL: bool = std::env::var_os("TOKSMITH_CACHE_ALL").is_some();
+}
+
+thread_local! {
+    /// Random numbers for models that carry their own dropout.
+    static THREAD_RNG: std::cell::RefCell<Rng> = std::cell::RefCell::new(Rng::new({
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(0);
+        h.finish()
+    }));
 }
 
 /// Up to 15 bytes packed with their length into one `u128` map key.

@@ -16,6 +16,7 @@
 //! hash the concatenated byte slice of the normalized text (no allocation)
 //! and are skipped when longer than the longest piece.
 
+use super::dropout::Rng;
 use crate::error::Result;
 use crate::formats::spm::normalizer::PrefixMatcher;
 use crate::formats::spm::{check_pieces, SpmModelFile, SpmPieceType};
@@ -158,6 +159,24 @@ impl SpmBpe {
 
     /// Like [`SpmBpe::encode`], appending to `out`.
     pub fn encode_into(&self, normalized: &str, out: &mut Vec<(u32, u32, u32)>) {
+        self.encode_into_sampled(normalized, out, None);
+    }
+
+    /// BPE-dropout as SentencePiece's `SampleEncode`: each merge popped from
+    /// the agenda is dropped with probability `alpha` (for good, unless a
+    /// neighbour's merge creates the pair again); `alpha >= 1` merges nothing.
+    pub(crate) fn encode_dropout(&self, normalized: &str, alpha: f32, rng: &mut Rng) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.encode_into_sampled(normalized, &mut out, Some((alpha, rng)));
+        out.into_iter().map(|t| t.0).collect()
+    }
+
+    fn encode_into_sampled(
+        &self,
+        normalized: &str,
+        out: &mut Vec<(u32, u32, u32)>,
+        mut dropout: Option<(f32, &mut Rng)>,
+    ) {
         if normalized.is_empty() || normalized.len() > u32::MAX as usize / 2 {
             return;
         }
@@ -221,10 +240,18 @@ impl SpmBpe {
             }
         }
 
+        if dropout.as_ref().is_some_and(|d| d.0 >= 1.0) {
+            heap.clear();
+        }
         while let Some(top) = heap.pop() {
             let (l, r) = (symbols[top.left as usize], symbols[top.right as usize]);
             if l.len == 0 || r.len == 0 || l.len + r.len != top.size {
                 continue;
+            }
+            if let Some((alpha, rng)) = dropout.as_mut() {
+                if *alpha > 0.0 && super::dropout::drop(rng, *alpha) {
+                    continue;
+                }
             }
             let left = top.left as usize;
             symbols[left].len += r.len;

@@ -167,9 +167,18 @@ fn read_bpe(
             .and_then(Value::as_bool)
             .unwrap_or(false),
     };
-    if model.get("dropout").is_some_and(|d| !d.is_null()) {
-        return Err(fmt_err(origin, "BPE dropout is not supported yet"));
-    }
+    let dropout = match model.get("dropout") {
+        None | Some(Value::Null) => None,
+        Some(d) => match d.as_f64() {
+            Some(p) if (0.0..=1.0).contains(&p) => Some(p as f32),
+            _ => {
+                return Err(fmt_err(
+                    origin,
+                    format!("model.dropout must be a number between 0 and 1, got {d}"),
+                ))
+            }
+        },
+    };
     let kind = if byte_level {
         BpeKind::ByteLevel
     } else {
@@ -185,7 +194,9 @@ fn read_bpe(
                 .unwrap_or(false),
         }
     };
-    BpeModel::from_strings(kind, vocab, &merges, opts)
+    let mut m = BpeModel::from_strings(kind, vocab, &merges, opts)?;
+    m.set_dropout(dropout)?;
+    Ok(m)
 }
 
 /// The `added_tokens` of a document.
@@ -367,7 +378,7 @@ fn bpe_json(bpe: &BpeModel) -> (Value, Value) {
     };
     let model = json!({
         "type": "BPE",
-        "dropout": null,
+        "dropout": bpe.dropout(),
         "unk_token": unk,
         "continuing_subword_prefix": bpe.opts.continuing_subword_prefix,
         "end_of_word_suffix": bpe.opts.end_of_word_suffix,

@@ -246,6 +246,56 @@ impl Tokenizer {
         v
     }
 
+    /// Encodes text with BPE-dropout `p` (subword regularization), with no
+    /// special-token handling and no post-processing. HF-style BPE models skip
+    /// merges as HF `tokenizers` does with `BPE(dropout=p)`; SentencePiece BPE
+    /// models as `sp.encode(text, enable_sampling=True, alpha=p)`. The same
+    /// `seed` gives the same result.
+    pub fn encode_dropout(&self, text: &str, p: f32, seed: u64) -> Result<Vec<u32>> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Error::invalid(format!(
+                "dropout must be between 0 and 1, got {p}"
+            )));
+        }
+        match &self.model {
+            Model::Bpe(m) => {
+                let mut out = Vec::new();
+                let mut rng = crate::bpe::dropout::Rng::new(seed);
+                self.for_each_normalized_piece(text, |piece| {
+                    m.encode_piece_dropout(piece, p, &mut rng, &mut out)
+                })?;
+                Ok(out)
+            }
+            Model::Spm(_) if self.model_name() == "spm_bpe" => {
+                crate::formats::spm::tokenizer::encode_sample(self, text, p, -1, seed)
+            }
+            _ => Err(Error::invalid(format!(
+                "BPE-dropout needs a BPE model, not {}",
+                self.model_name()
+            ))),
+        }
+    }
+
+    /// Runs the normalizer, the byte-level prefix space and the pre-tokenizer
+    /// over `text`, calling `f` on each piece.
+    fn for_each_normalized_piece(&self, text: &str, f: impl FnMut(&str)) -> Result<()> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let normalized;
+        let mut t = text;
+        if let Some(n) = &self.normalizer {
+            normalized = n.apply(t);
+            t = &normalized;
+        }
+        let prefixed;
+        if self.byte_level.add_prefix_space && !t.starts_with(' ') && !t.is_empty() {
+            prefixed = format!(" {t}");
+            t = &prefixed;
+        }
+        self.pretokenizer.for_each_piece(t, f)
+    }
+
     /// Encodes text with no special-token handling and no post-processing.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);

@@ -13,7 +13,7 @@
 
 mod em;
 pub mod hf;
-mod lattice;
+pub(crate) mod lattice;
 pub mod model;
 mod script;
 mod seed;

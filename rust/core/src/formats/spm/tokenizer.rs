@@ -224,12 +224,22 @@ pub fn encode_sample(
     nbest_size: i32,
     seed: u64,
 ) -> Result<Vec<u32>> {
-    let u = unigram_of(tok)?;
     if !alpha.is_finite() || alpha < 0.0 {
         return Err(Error::invalid(format!(
             "alpha must be a non-negative number, got {alpha}"
         )));
     }
+    if let Model::Spm(SpmModel {
+        encoder: SpmEncoder::Bpe(b),
+        ..
+    }) = &tok.model
+    {
+        // SentencePiece BPE models sample by BPE-dropout with probability
+        // `alpha`, whatever `nbest_size` is.
+        let t = normalized(tok, text);
+        return Ok(b.encode_dropout(&t, alpha, &mut crate::bpe::dropout::Rng::new(seed)));
+    }
+    let u = unigram_of(tok)?;
     let t = normalized(tok, text);
     Ok(u.sample(&t, alpha, nbest_size, seed)
         .into_iter()
