@@ -408,7 +408,9 @@ impl BpeModel {
                 if self.opts.ignore_merges {
                     let b = piece.as_bytes();
                     let hit = match short_key(b) {
-                        Some(k) => self.whole_short.get(&k).copied(),
+                        Some(k) => cache::hot_whole(self.cache_owner, k, || {
+                            self.whole_short.get(&k).copied()
+                        }),
                         None => self.whole.get(b).copied(),
                     };
                     if let Some(id) = hit {
@@ -417,7 +419,7 @@ impl BpeModel {
                     }
                 }
                 let b = piece.as_bytes();
-                if b.len() > 1 && b.len() <= cache::MAX_PIECE && cache_ok(b) {
+                if b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80 {
                     cache::encode_cached(self.cache_owner, b, out, |out| {
                         self.encode_bytes_uncached(b, out, start)
                     });
@@ -708,16 +710,6 @@ impl BpeModel {
             }
         }
     }
-}
-
-/// Which pieces go through the cache (an experiment switch).
-#[inline(always)]
-fn cache_ok(b: &[u8]) -> bool {
-    CACHE_ALL.with(|&all| all || b[0] < 0x80)
-}
-
-thread_local! {
-    static CACHE_ALL: bool = std::env::var_os("TOKSMITH_CACHE_ALL").is_some();
 }
 
 thread_local! {
