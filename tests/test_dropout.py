@@ -184,3 +184,4 @@ def test_cli_dropout(bbpe):
     assert r.stderr.strip().count("\n") == 0 and "dropout must be between 0 and 1" in r.stderr
     r = helpers.run_cli([*helpers.python_module_cli(), "encode", "-t", str(path), "--dropout", "0.1", "--full", word])
     assert r.returncode == 2 and "--dropout" in r.stderr
+

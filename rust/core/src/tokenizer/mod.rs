@@ -261,7 +261,7 @@ impl Tokenizer {
             Model::Bpe(m) => {
                 let mut out = Vec::new();
                 let mut rng = crate::bpe::dropout::Rng::new(seed);
-                self.for_each_normalized_piece(text, |piece| {
+                self.for_each_normalized_piece(text, true, |piece| {
                     m.encode_piece_dropout(piece, p, &mut rng, &mut out)
                 })?;
                 Ok(out)
@@ -276,26 +276,6 @@ impl Tokenizer {
         }
     }
 
-    /// Runs the normalizer, the byte-level prefix space and the pre-tokenizer
-    /// over `text`, calling `f` on each piece.
-    fn for_each_normalized_piece(&self, text: &str, f: impl FnMut(&str)) -> Result<()> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let normalized;
-        let mut t = text;
-        if let Some(n) = &self.normalizer {
-            normalized = n.apply(t);
-            t = &normalized;
-        }
-        let prefixed;
-        if self.byte_level.add_prefix_space && !t.starts_with(' ') && !t.is_empty() {
-            prefixed = format!(" {t}");
-            t = &prefixed;
-        }
-        self.pretokenizer.for_each_piece(t, f)
-    }
-
     /// Encodes text with no special-token handling and no post-processing.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
@@ -306,6 +286,18 @@ impl Tokenizer {
     /// Encodes text between special tokens; `at_start` says whether it
     /// starts the input (HF `Metaspace`'s `first` scheme).
     fn encode_segment(&self, text: &str, at_start: bool, out: &mut Vec<u32>) -> Result<()> {
+        let model = &self.model;
+        self.for_each_normalized_piece(text, at_start, |p| model.encode_piece(p, out))
+    }
+
+    /// Runs the normalizer, the byte-level prefix space, HF `Metaspace` and
+    /// the pre-tokenizer over `text`, calling `f` on each piece.
+    fn for_each_normalized_piece(
+        &self,
+        text: &str,
+        at_start: bool,
+        f: impl FnMut(&str),
+    ) -> Result<()> {
         if text.is_empty() {
             return Ok(());
         }
@@ -325,9 +317,7 @@ impl Tokenizer {
             spaced = m.apply(t, at_start);
             t = &spaced;
         }
-        let model = &self.model;
-        self.pretokenizer
-            .for_each_piece(t, |p| model.encode_piece(p, out))
+        self.pretokenizer.for_each_piece(t, f)
     }
 
     /// Encodes text, treating special tokens as tiktoken does (see the module docs).
