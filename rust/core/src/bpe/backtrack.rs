@@ -406,3 +406,55 @@ impl PrefixTrie {
         (best != NONE).then_some(best)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The double array answers "longest token that is a prefix" exactly as
+    /// a brute-force scan over the tokens does, on random vocabularies with
+    /// shared prefixes and every byte value.
+    #[test]
+    fn prefix_trie_matches_brute_force() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20 {
+            let alphabet: Vec<u8> = if round % 2 == 0 {
+                (0..=255).collect()
+            } else {
+                vec![0, 1, b'a', 0xE4, 0xFF]
+            };
+            let mut vocab: Vec<Vec<u8>> = Vec::new();
+            let mut seen = rustc_hash::FxHashSet::default();
+            for _ in 0..300 {
+                let len = 1 + (next() % 6) as usize;
+                let t: Vec<u8> = (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                if seen.insert(t.clone()) {
+                    vocab.push(t);
+                }
+            }
+            let refs: Vec<&[u8]> = vocab.iter().map(Vec::as_slice).collect();
+            let trie = PrefixTrie::new(&refs);
+            for _ in 0..2000 {
+                let len = (next() % 9) as usize;
+                let text: Vec<u8> = (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                let want = vocab
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| text.starts_with(t))
+                    .max_by_key(|(_, t)| t.len())
+                    .map(|(i, _)| i as u32);
+                assert_eq!(trie.longest(&text), want, "text {text:?}");
+            }
+        }
+    }
+}
