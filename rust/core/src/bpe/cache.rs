@@ -153,6 +153,10 @@ thread_local! {
 /// (64 KB, so it stays in L2), otherwise from `lookup`, remembering a hit.
 #[inline]
 pub fn hot_whole(owner: u64, key: u128, lookup: impl FnOnce() -> Option<u32>) -> Option<u32> {
+    if key == 0 {
+        // The key of the empty piece is also the empty slot's.
+        return lookup();
+    }
     HOT.with(|h| {
         let mut h = h.borrow_mut();
         if h.owner != owner || h.slots.is_empty() {
