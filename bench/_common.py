@@ -282,3 +282,19 @@ def parse_only(only: list[str] | None, choices: Sequence[str]) -> tuple[list[str
     """The contenders named by repeatable comma-separated --only options (default all), and unknown names."""
     names = [n.strip() for group in only or [",".join(choices)] for n in group.split(",") if n.strip()]
     return list(dict.fromkeys(names)), sorted(set(names) - set(choices))
+
+
+def select_only(parser: argparse.ArgumentParser, only: list[str] | None, choices: Sequence[str],
+                noun: str = "contender(s)") -> list[str]:
+    """:func:`parse_only`, with a usage error naming the unknown ones and the choices."""
+    names, unknown = parse_only(only, choices)
+    if unknown:
+        parser.error(f"unknown {noun} {', '.join(unknown)}; choose from {', '.join(choices)}")
+    return names
+
+
+def fill_defaults(args: argparse.Namespace, defaults: dict[str, Any]) -> None:
+    """Sets each option of ``defaults`` that was not given (is None) to its default."""
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)

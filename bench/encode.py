@@ -125,16 +125,15 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    add_common_args,
     CORPORA,
     DEFAULT_CACHE,
     RESULT_FILE,
     Stopwatch,
+    add_common_args,
     corpus_facts,
     fmt,
     fresh_dir,
     library_version,
-    parse_only,
     plain_corpus,
     print_markdown_table,
     print_run_facts,
@@ -142,6 +141,7 @@ from _common import (
     ratio,
     run_facts,
     run_guarded,
+    select_only,
     spawn_child,
     usage_facts,
     write_json,
@@ -804,9 +804,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.corpus = args.corpus or DEFAULT_CORPORA
     args.encoding = list(dict.fromkeys(args.encoding or ENCODINGS))
-    args.only, unknown = parse_only(args.only, list(CONTENDERS))
-    if unknown:
-        parser.error(f"unknown contender(s) {', '.join(unknown)}; choose from {', '.join(CONTENDERS)}")
+    args.only = select_only(parser, args.only, list(CONTENDERS))
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     hf_json: dict[str, str] = {}

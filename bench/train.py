@@ -78,15 +78,14 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    add_common_args,
     CORPORA,
     DEFAULT_CACHE,
     Stopwatch,
+    add_common_args,
     corpus_facts,
     fmt,
     fresh_dir,
     library_version,
-    parse_only,
     parse_size,
     plain_corpus,
     print_markdown_table,
@@ -94,6 +93,7 @@ from _common import (
     ratio,
     run_facts,
     run_guarded,
+    select_only,
     spawn_child,
     usage_facts,
     write_json,
@@ -563,9 +563,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.vocab_size = args.vocab_size or [32000]
-    args.only, unknown = parse_only(args.only, list(CONTENDERS))
-    if unknown:
-        parser.error(f"unknown contender(s) {', '.join(unknown)}; choose from {', '.join(CONTENDERS)}")
+    args.only = select_only(parser, args.only, list(CONTENDERS))
     return args
 
 

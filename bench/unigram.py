@@ -107,16 +107,17 @@ from _common import (
     Stopwatch,
     add_common_args,
     corpus_facts,
+    fill_defaults,
     fmt,
     fresh_dir,
     library_version,
-    parse_only,
     plain_corpus,
     print_markdown_table,
     print_run_facts,
     ratio,
     run_facts,
     run_guarded,
+    select_only,
     spawn_child,
     usage_facts,
     write_json,
@@ -603,13 +604,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--eval-job", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     defaults = {"sample_mb": 0.0, "vocab_size": 32000, "hf_max_mb": 20.0, "encode_runs": 3}
-    for key, value in defaults.items():
-        if getattr(args, key) is None:
-            setattr(args, key, QUICK[key] if args.quick else value)
+    fill_defaults(args, {key: QUICK[key] if args.quick else value for key, value in defaults.items()})
     args.corpus = args.corpus or DEFAULT_CORPORA
-    args.only, unknown = parse_only(args.only, list(CONTENDERS))
-    if unknown:
-        parser.error(f"unknown contender(s) {', '.join(unknown)}; choose from {', '.join(CONTENDERS)}")
+    args.only = select_only(parser, args.only, list(CONTENDERS))
     if args.heldout_every < 2:
         parser.error("--heldout-every must be at least 2")
     return args

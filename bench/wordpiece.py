@@ -105,10 +105,10 @@ from _common import (
     Stopwatch,
     add_common_args,
     corpus_facts,
+    fill_defaults,
     fmt,
     fresh_dir,
     library_version,
-    parse_only,
     parse_size,
     plain_corpus,
     print_markdown_table,
@@ -117,6 +117,7 @@ from _common import (
     ratio,
     run_facts,
     run_guarded,
+    select_only,
     spawn_child,
     usage_facts,
     write_json,
@@ -585,13 +586,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     defaults = QUICK if args.quick else {"sample_mb": DEFAULT_SAMPLE_MB, "runs": DEFAULT_RUNS,
                                          "vocab_size": DEFAULT_VOCAB_SIZE, "train_slice": None, "train_runs": None}
-    for key, value in defaults.items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
+    fill_defaults(args, defaults)
     args.corpus = args.corpus or DEFAULT_CORPORA
-    args.only, unknown = parse_only(args.only, LIBRARIES)
-    if unknown:
-        parser.error(f"unknown librar(ies) {', '.join(unknown)}; choose from {', '.join(LIBRARIES)}")
+    args.only = select_only(parser, args.only, LIBRARIES, "librar(ies)")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
