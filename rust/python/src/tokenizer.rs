@@ -56,14 +56,6 @@ impl PyTokenizer {
     }
 }
 
-/// A fresh seed when the caller gives none.
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish()
-}
-
 fn write_atomic(path: &std::path::Path, data: &str) -> Result<(), Error> {
     toksmith::write_atomic(path, |tmp| {
         std::fs::write(tmp, data).map_err(|e| Error::io(tmp, e))
@@ -351,7 +343,7 @@ impl PyTokenizer {
         seed: Option<u64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let text = text_of(text)?;
-        let seed = seed.unwrap_or_else(random_seed);
+        let seed = seed.unwrap_or_else(toksmith::bpe::dropout::random_seed);
         let ids = py
             .detach(|| self.inner.encode_dropout(&text, dropout, seed))
             .py(py)?;
@@ -375,7 +367,7 @@ impl PyTokenizer {
         seed: Option<u64>,
     ) -> PyResult<Vec<u32>> {
         let text = text_of(text)?;
-        let seed = seed.unwrap_or_else(random_seed);
+        let seed = seed.unwrap_or_else(toksmith::bpe::dropout::random_seed);
         py.detach(|| spm::tokenizer::encode_sample(&self.inner, &text, alpha, nbest_size, seed))
             .py(py)
     }

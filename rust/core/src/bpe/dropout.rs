@@ -20,6 +20,14 @@ pub(crate) use crate::unigram::lattice::SplitMix64 as Rng;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// A fresh seed, for callers that give none.
+pub fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    h.finish()
+}
+
 /// Whether a draw in [0, 1) falls below `p`.
 #[inline]
 pub(crate) fn drop(rng: &mut Rng, p: f32) -> bool {

@@ -714,12 +714,8 @@ impl BpeModel {
 
 thread_local! {
     /// Random numbers for models that carry their own dropout.
-    static THREAD_RNG: std::cell::RefCell<Rng> = std::cell::RefCell::new(Rng::new({
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0);
-        h.finish()
-    }));
+    static THREAD_RNG: std::cell::RefCell<Rng> =
+        std::cell::RefCell::new(Rng::new(dropout::random_seed()));
 }
 
 /// Up to 15 bytes packed with their length into one `u128` map key.

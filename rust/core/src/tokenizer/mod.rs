@@ -266,9 +266,10 @@ impl Tokenizer {
                 })?;
                 Ok(out)
             }
-            Model::Spm(_) if self.model_name() == "spm_bpe" => {
-                crate::formats::spm::tokenizer::encode_sample(self, text, p, -1, seed)
-            }
+            Model::Spm(crate::formats::spm::tokenizer::SpmModel {
+                encoder: crate::formats::spm::tokenizer::SpmEncoder::Bpe(_),
+                ..
+            }) => crate::formats::spm::tokenizer::encode_sample(self, text, p, -1, seed),
             _ => Err(Error::invalid(format!(
                 "BPE-dropout needs a BPE model, not {}",
                 self.model_name()

@@ -199,25 +199,33 @@ impl Matcher {
                     u = v;
                     break;
                 }
-                let n = self.nodes[u as usize];
-                if n.fail == NONE {
+                let Some(f) = self.fail(u, out) else {
                     out.truncate(mark);
                     return false;
-                }
-                out.extend_from_slice(self.pops_of(n));
-                u = n.fail;
+                };
+                u = f;
             }
         }
         while u != SUFFIX_ROOT && u != START_ROOT {
-            let n = self.nodes[u as usize];
-            if n.fail == NONE {
+            let Some(f) = self.fail(u, out) else {
                 out.truncate(mark);
                 return false;
-            }
-            out.extend_from_slice(self.pops_of(n));
-            u = n.fail;
+            };
+            u = f;
         }
         true
+    }
+
+    /// Follows the failure link of `u`, appending its popped tokens; `None`
+    /// when `u` has none (the word cannot be tokenized).
+    #[inline]
+    fn fail(&self, u: u32, out: &mut Vec<u32>) -> Option<u32> {
+        let n = self.nodes[u as usize];
+        if n.fail == NONE {
+            return None;
+        }
+        out.extend_from_slice(self.pops_of(n));
+        Some(n.fail)
     }
 }
 
