@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             0
         } else if p.len() > 32 {
             3
-        } else if p.as_bytes()[0] < 0x80 {
+        } else if p.is_ascii() {
             1
         } else {
             2
@@ -37,29 +37,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         classes[c].push(p);
     }
     let only = std::env::var("CLASS").ok();
-    let rounds = if only.is_some() { 20 } else { 3 };
+    let rounds = if only.is_some() { 20 } else { 7 };
+    // Minimum over the rounds: this VM's noise is one-sided.
+    let mut best = [f64::MAX; 4];
+    let mut nids = [0usize; 4];
     for _ in 0..rounds {
-        for (name, ps) in ["whole", "ascii", "other", "long"].iter().zip(&classes) {
+        for (k, (name, ps)) in ["whole", "ascii", "other", "long"]
+            .iter()
+            .zip(&classes)
+            .enumerate()
+        {
             if only.as_deref().is_some_and(|o| o != *name) {
                 continue;
             }
             let t = Instant::now();
             let mut out = Vec::with_capacity(text.len() / 2);
-            for p in ps {
-                model.encode_piece(p, &mut out);
-            }
-            let s = t.elapsed().as_secs_f64();
-            let bytes: usize = ps.iter().map(|p| p.len()).sum();
-            println!(
-                "{name:6} {:8} pieces {:9} bytes {:9} ids: {:.3}s, {:.1} ns/piece, {:.1} ns/id",
-                ps.len(),
-                bytes,
-                out.len(),
-                s,
-                s * 1e9 / ps.len() as f64,
-                s * 1e9 / out.len() as f64
-            );
+            toksmith::bpe::with_scratch(|s| {
+                for p in ps {
+                    model.encode_piece_in(p, &mut out, s);
+                }
+            });
+            best[k] = best[k].min(t.elapsed().as_secs_f64());
+            nids[k] = out.len();
         }
     }
+    for (k, (name, ps)) in ["whole", "ascii", "other", "long"]
+        .iter()
+        .zip(&classes)
+        .enumerate()
+    {
+        let s = best[k];
+        let bytes: usize = ps.iter().map(|p| p.len()).sum();
+        println!(
+            "{name:6} {:8} pieces {:9} bytes {:9} ids: {:.3}s, {:.1} ns/piece, {:.1} ns/id",
+            ps.len(),
+            bytes,
+            nids[k],
+            s,
+            s * 1e9 / ps.len() as f64,
+            s * 1e9 / nids[k].max(1) as f64
+        );
+    }
+    println!(
+        "total {:.3}s",
+        best.iter().filter(|x| **x < f64::MAX).sum::<f64>()
+    );
     Ok(())
 }

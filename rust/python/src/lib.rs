@@ -46,20 +46,22 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
 
 /// Python text as UTF-8; lone surrogates (which UTF-8 cannot hold) become
 /// U+FFFD, as tiktoken does.
-pub(crate) fn text_of(s: &Bound<'_, PyString>) -> PyResult<String> {
+pub(crate) fn text_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<std::borrow::Cow<'a, str>> {
     match s.to_cow() {
-        Ok(c) => Ok(c.into_owned()),
+        Ok(c) => Ok(c),
         Err(_) => {
             let fixed = s
                 .call_method1("encode", ("utf-16", "surrogatepass"))?
                 .call_method1("decode", ("utf-16", "replace"))?;
-            Ok(fixed.cast::<PyString>()?.to_cow()?.into_owned())
+            Ok(fixed.cast::<PyString>()?.to_cow()?.into_owned().into())
         }
     }
 }
 
 pub(crate) fn texts_of(v: Vec<Bound<'_, PyString>>) -> PyResult<Vec<String>> {
-    v.iter().map(text_of).collect()
+    v.iter()
+        .map(|s| text_of(s).map(|t| t.into_owned()))
+        .collect()
 }
 
 /// A pattern for `__repr__`: its name quoted, else its regex, else `None`.

@@ -273,7 +273,7 @@ fn count_iter_inner(
             })?;
             let s = text_of(s)?;
             bytes += s.len();
-            batch.push(s);
+            batch.push(s.into_owned());
         }
         if (done && !batch.is_empty()) || bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCS {
             let b = std::mem::take(&mut batch);

@@ -42,14 +42,9 @@
 
 use rustc_hash::FxHashMap;
 
-const NONE: u32 = u32::MAX;
-/// Slots (log2) of the per-thread memo of [`Backtrack::compatible`]: a
-/// direct-mapped table of `(left, right)` keys with the answer in the top bit.
-const MEMO_BITS: u32 = 16;
+use super::cache::{Memo, MEMO_BITS};
 
-thread_local! {
-    static MEMO: std::cell::RefCell<(u64, Vec<u64>)> = const { std::cell::RefCell::new((0, Vec::new())) };
-}
+const NONE: u32 = u32::MAX;
 
 #[inline]
 fn pack(a: u32, b: u32) -> u64 {
@@ -181,15 +176,13 @@ impl Backtrack {
 
     /// Appends the BPE encoding of `text` to `out`.
     pub fn encode(&self, text: &[u8], out: &mut Vec<u32>) {
-        MEMO.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.0 != self.owner {
-                m.1.clear();
-                m.1.resize(1 << MEMO_BITS, u64::MAX);
-                m.0 = self.owner;
-            }
-            self.encode_memo(text, out, &mut m.1);
-        });
+        super::cache::with_scratch(|s| self.encode_with(text, out, &mut s.memo));
+    }
+
+    /// [`Self::encode`] with the caller's memo.
+    #[inline]
+    pub(crate) fn encode_with(&self, text: &[u8], out: &mut Vec<u32>, memo: &mut Memo) {
+        self.encode_memo(text, out, memo.slots_for(self.owner));
     }
 
     fn encode_memo(&self, text: &[u8], out: &mut Vec<u32>, memo: &mut [u64]) {
@@ -204,22 +197,25 @@ impl Backtrack {
             &mut heap
         };
         let mut pos = 0usize;
-        let mut next = self.longest_match(text);
-        while let Some(mut token) = next {
+        // The next candidate and its length (from the trie walk, which knows
+        // it, sparing a load of `len`).
+        let mut next = self.trie.longest_len(text);
+        while let Some((mut token, mut tlen)) = next {
             let last = (out.len() > base).then(|| out[out.len() - 1]);
             loop {
-                let end = pos + self.len[token as usize] as usize;
+                let end = pos + tlen as usize;
                 let ok = alive[end / 64] & (1 << (end % 64)) != 0
                     && last.is_none_or(|l| self.compatible_memo(l, token, memo));
                 if ok {
                     out.push(token);
                     pos = end;
-                    next = self.longest_match(&text[end..]);
+                    next = self.trie.longest_len(&text[end..]);
                     break;
                 }
                 let shorter = self.next_prefix[token as usize];
                 if shorter != NONE {
                     token = shorter;
+                    tlen = self.len[token as usize];
                     continue;
                 }
                 alive[pos / 64] &= !(1 << (pos % 64));
@@ -229,8 +225,9 @@ impl Backtrack {
                     break;
                 };
                 out.pop();
-                pos -= self.len[l as usize] as usize;
-                next = Some(l);
+                let llen = self.len[l as usize];
+                pos -= llen as usize;
+                next = Some((l, llen));
                 break;
             }
         }
@@ -294,16 +291,18 @@ impl PrefixTrie {
         for i in 1..first.len() {
             first[i] += first[i - 1];
         }
-        // Then place it, breadth first, each node's children at the first base
-        // where all their slots are free.
+        // Then place it, depth first, each node's children at the first base
+        // past the node's own slot where all their slots are free: a chain of
+        // single children (the bytes of one multi-byte character, the tail of
+        // a long token) then lies in one or two cache lines.
         let mut slots = vec![FREE; 256 + 1];
         slots[0].check = 0;
         let mut at = vec![NONE; token.len()];
         at[0] = 0;
         slots[0].token = token[0];
-        let mut queue = std::collections::VecDeque::from([0u32]);
+        let mut stack = vec![0u32];
         let mut first_free = 1usize;
-        while let Some(n) = queue.pop_front() {
+        while let Some(n) = stack.pop() {
             let kids = &list[first[n as usize] as usize..first[n as usize + 1] as usize];
             let s = at[n as usize] as usize;
             if kids.is_empty() {
@@ -313,23 +312,22 @@ impl PrefixTrie {
                 first_free += 1;
             }
             let c0 = kids[0].1 as usize;
-            let mut f = first_free;
+            let mut f = first_free.max(s + 1).max(c0 + 1);
             let base = loop {
-                if f >= c0 && slots[f].check == NONE {
+                if f >= slots.len() {
+                    slots.resize(slots.len() * 2, FREE);
+                }
+                if slots[f].check == NONE {
                     let b = f - c0;
-                    let fits = b > 0
-                        && kids.iter().all(|k| {
-                            let t = b + k.1 as usize;
-                            t >= slots.len() || slots[t].check == NONE
-                        });
+                    let fits = kids.iter().all(|k| {
+                        let t = b + k.1 as usize;
+                        t >= slots.len() || slots[t].check == NONE
+                    });
                     if fits {
                         break b;
                     }
                 }
                 f += 1;
-                if f >= slots.len() {
-                    slots.resize(slots.len() * 2, FREE);
-                }
             };
             if base + 256 >= slots.len() {
                 slots.resize((base + 257).max(slots.len() * 2), FREE);
@@ -343,8 +341,8 @@ impl PrefixTrie {
                     token: token[c as usize],
                 };
                 at[c as usize] = t as u32;
-                queue.push_back(c);
             }
+            stack.extend(kids.iter().rev().map(|k| k.2));
         }
         let end = slots.iter().rposition(|x| x.check != NONE).unwrap_or(0);
         slots.truncate(end + 257);
@@ -375,23 +373,33 @@ impl PrefixTrie {
     /// The longest token that is a prefix of `text`.
     #[inline]
     fn longest(&self, text: &[u8]) -> Option<u32> {
-        let (mut s, mut best, rest) = match text {
+        self.longest_len(text).map(|(t, _)| t)
+    }
+
+    /// The longest token that is a prefix of `text`, and its length.
+    #[inline]
+    fn longest_len(&self, text: &[u8]) -> Option<(u32, u32)> {
+        let (mut s, mut best, mut best_len, rest) = match text {
             [] => return None,
             [b] => {
                 let t = self.root1[*b as usize];
-                return (t != NONE).then_some(t);
+                return (t != NONE).then_some((t, 1));
             }
             [b0, b1, rest @ ..] => {
                 let best = self.root1[*b0 as usize];
                 let s2 = self.root2[(*b0 as usize) << 8 | *b1 as usize];
                 if s2 == NONE {
-                    return (best != NONE).then_some(best);
+                    return (best != NONE).then_some((best, 1));
                 }
                 let tok = self.slots[s2 as usize].token;
-                (s2, if tok != NONE { tok } else { best }, rest)
+                if tok != NONE {
+                    (s2, tok, 2, rest)
+                } else {
+                    (s2, best, 1, rest)
+                }
             }
         };
-        for &b in rest {
+        for (i, &b) in rest.iter().enumerate() {
             // `slots` ends with 256 free slots past the largest base in use.
             let t = self.slots[s as usize].base as usize + b as usize;
             let slot = self.slots[t];
@@ -401,9 +409,10 @@ impl PrefixTrie {
             s = t as u32;
             if slot.token != NONE {
                 best = slot.token;
+                best_len = i as u32 + 3;
             }
         }
-        (best != NONE).then_some(best)
+        (best != NONE).then_some((best, best_len))
     }
 }
 
@@ -454,6 +463,8 @@ mod tests {
                     .max_by_key(|(_, t)| t.len())
                     .map(|(i, _)| i as u32);
                 assert_eq!(trie.longest(&text), want, "text {text:?}");
+                let want_len = want.map(|i| (i, vocab[i as usize].len() as u32));
+                assert_eq!(trie.longest_len(&text), want_len, "text {text:?}");
             }
         }
     }

@@ -9,6 +9,7 @@
 //! [`MAX_IDS`]) inline: no allocation on a hit or a miss. Each thread has one
 //! table; it remembers the model it last served, and a different model bumps a
 //! generation number that invalidates every slot without touching memory.
+//! The tables live in one [`Scratch`], fetched once per text.
 //!
 //! Performance notes (`examples/piece_bench.rs` and `encode_bench.rs` on 20 MB
 //! of mixed-100M, one thread, noisy 2-core VM, so ±10%):
@@ -34,6 +35,10 @@ pub const MAX_PIECE: usize = 32;
 /// Most ids a cached piece may have.
 pub const MAX_IDS: usize = 7;
 const SLOT_BITS: u32 = 15;
+/// Slots (log2) of the table of recent whole-token hits.
+const HOT_BITS: u32 = 12;
+/// Slots (log2) of the backtracking encoder's memo of compatible pairs.
+pub(crate) const MEMO_BITS: u32 = 18;
 
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 
@@ -60,15 +65,63 @@ const EMPTY: Slot = Slot {
     ids: [0; MAX_IDS],
 };
 
+/// The per-thread tables of the byte-level encoder, fetched once per text
+/// (see [`with_scratch`]) rather than once per piece: a thread-local access
+/// in a shared library is a call to `__tls_get_addr`.
 #[derive(Default)]
-struct Cache {
+pub struct Scratch {
+    pieces: PieceCache,
+    hot: Hot,
+    /// The backtracking encoder's memo (see `backtrack.rs`).
+    pub(crate) memo: Memo,
+}
+
+#[derive(Default)]
+struct PieceCache {
     owner: u64,
     generation: u16,
     slots: Vec<Slot>,
 }
 
+#[derive(Default)]
+struct Hot {
+    owner: u64,
+    slots: Vec<(u128, u32)>,
+}
+
+/// A direct-mapped table of `(left, right)` token pairs with a yes/no
+/// answer in the top bit, for one backtracking encoder at a time.
+#[derive(Default)]
+pub(crate) struct Memo {
+    owner: u64,
+    slots: Vec<u64>,
+}
+
+impl Memo {
+    /// The slots, cleared when they served another encoder.
+    #[inline]
+    pub(crate) fn slots_for(&mut self, owner: u64) -> &mut [u64] {
+        if self.owner != owner || self.slots.is_empty() {
+            self.slots.clear();
+            self.slots.resize(1 << MEMO_BITS, u64::MAX);
+            self.owner = owner;
+        }
+        &mut self.slots
+    }
+}
+
 thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch tables (or fresh ones when they are
+/// already in use further up the stack).
+#[inline]
+pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|c| match c.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 #[inline(always)]
@@ -89,19 +142,21 @@ fn slot_of(k: &[u64; 4], len: usize) -> usize {
     (h >> (64 - SLOT_BITS)) as usize
 }
 
-/// Appends the ids of `piece` to `out`, from the cache when it holds them,
-/// otherwise from `encode` (which appends them), remembering the result.
-/// `piece` must be at most [`MAX_PIECE`] bytes.
-#[inline]
-pub fn encode_cached(
-    owner: u64,
-    piece: &[u8],
-    out: &mut Vec<u32>,
-    encode: impl FnOnce(&mut Vec<u32>),
-) {
-    debug_assert!(piece.len() <= MAX_PIECE);
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
+impl Scratch {
+    /// Appends the ids of `piece` to `out`, from the piece cache when it
+    /// holds them, otherwise from `encode` (which appends them and may use
+    /// the memo), remembering the result. `piece` must be at most
+    /// [`MAX_PIECE`] bytes.
+    #[inline]
+    pub(crate) fn encode_cached(
+        &mut self,
+        owner: u64,
+        piece: &[u8],
+        out: &mut Vec<u32>,
+        encode: impl FnOnce(&mut Vec<u32>, &mut Memo),
+    ) {
+        debug_assert!(piece.len() <= MAX_PIECE);
+        let c = &mut self.pieces;
         if c.owner != owner || c.slots.is_empty() {
             if c.slots.is_empty() {
                 c.slots = vec![EMPTY; 1 << SLOT_BITS];
@@ -122,43 +177,33 @@ pub fn encode_cached(
             return;
         }
         let start = out.len();
-        encode(out);
+        encode(out, &mut self.memo);
         let ids = &out[start..];
         if ids.len() <= MAX_IDS {
-            let s = &mut c.slots[i];
+            let s = &mut self.pieces.slots[i];
             s.key = key;
             s.len = piece.len() as u8;
             s.n = ids.len() as u8;
             s.generation = generation;
             s.ids[..ids.len()].copy_from_slice(ids);
         }
-    });
-}
-
-/// Slots (log2) of the per-thread table of frequent whole-token pieces.
-const HOT_BITS: u32 = 12;
-
-#[derive(Default)]
-struct Hot {
-    owner: u64,
-    slots: Vec<(u128, u32)>,
-}
-
-thread_local! {
-    static HOT: RefCell<Hot> = RefCell::new(Hot::default());
-}
-
-/// The id of the piece with short key `key` (see `model::short_key`) when
-/// it is a token: from a small direct-mapped per-thread table of recent hits
-/// (64 KB, so it stays in L2), otherwise from `lookup`, remembering a hit.
-#[inline]
-pub fn hot_whole(owner: u64, key: u128, lookup: impl FnOnce() -> Option<u32>) -> Option<u32> {
-    if key == 0 {
-        // The key of the empty piece is also the empty slot's.
-        return lookup();
     }
-    HOT.with(|h| {
-        let mut h = h.borrow_mut();
+
+    /// The id of the piece with short key `key` (see `model::short_key`)
+    /// when it is a token: from a small direct-mapped table of recent hits
+    /// (64 KB, so it stays in L2), otherwise from `lookup`, remembering a hit.
+    #[inline]
+    pub(crate) fn hot_whole(
+        &mut self,
+        owner: u64,
+        key: u128,
+        lookup: impl FnOnce() -> Option<u32>,
+    ) -> Option<u32> {
+        if key == 0 {
+            // The key of the empty piece is also the empty slot's.
+            return lookup();
+        }
+        let h = &mut self.hot;
         if h.owner != owner || h.slots.is_empty() {
             h.slots.clear();
             h.slots.resize(1 << HOT_BITS, (0, 0));
@@ -173,5 +218,5 @@ pub fn hot_whole(owner: u64, key: u128, lookup: impl FnOnce() -> Option<u32>) ->
         let id = lookup()?;
         h.slots[i] = (key, id);
         Some(id)
-    })
+    }
 }

@@ -7,7 +7,7 @@
 //! wins, as in HF.
 
 use super::backtrack::Backtrack;
-use super::cache;
+use super::cache::{self, Memo, Scratch};
 use super::dropout::{self, Rng};
 use crate::byte_level;
 use crate::error::{Error, Result};
@@ -83,11 +83,6 @@ fn pack(a: u32, b: u32) -> u64 {
 
 /// Pieces at most this long use the quadratic rank scan; longer ones the heap.
 const SMALL_PIECE: usize = 32;
-
-/// Rank-ordered models use the backtracking encoder from this piece length on
-/// (and for non-ASCII pieces from 4 bytes: multi-byte characters need many
-/// merges, where backtracking wins; short ASCII pieces merge faster in place).
-const BACKTRACK_FROM: usize = 16;
 
 impl BpeModel {
     /// Builds a model from an id-ordered vocabulary and `(left, right, result)` merges.
@@ -393,24 +388,39 @@ impl BpeModel {
     /// own dropout, if it has one).
     #[inline]
     pub fn encode_piece(&self, piece: &str, out: &mut Vec<u32>) {
+        cache::with_scratch(|s| self.encode_piece_in(piece, out, s));
+    }
+
+    /// [`Self::encode_piece`] with this thread's scratch tables, fetched
+    /// once by the caller for a whole text (see [`cache::with_scratch`]).
+    #[inline]
+    pub fn encode_piece_in(&self, piece: &str, out: &mut Vec<u32>, scratch: &mut Scratch) {
         match self.dropout {
             Some(p) if p > 0.0 => THREAD_RNG.with(|r| {
                 self.encode_piece_dropout(piece, p, &mut r.borrow_mut(), out);
             }),
-            _ => self.encode_piece_plain(piece, out),
+            _ => self.encode_piece_plain(piece, out, scratch),
         }
     }
 
-    fn encode_piece_plain(&self, piece: &str, out: &mut Vec<u32>) {
+    fn encode_piece_plain(&self, piece: &str, out: &mut Vec<u32>, scratch: &mut Scratch) {
         let start = out.len();
         match &self.kind {
             BpeKind::ByteLevel => {
+                let b = piece.as_bytes();
+                if b.len() > 1 && b[0] >= 0x80 {
+                    if let Some(bt) = self.backtracker() {
+                        // Every token encodes to itself here (checked when the
+                        // backtracker was built), so the walk finds a whole
+                        // token without a hash lookup first.
+                        bt.encode_with(b, out, &mut scratch.memo);
+                        return;
+                    }
+                }
                 if self.opts.ignore_merges {
-                    let b = piece.as_bytes();
                     let hit = match short_key(b) {
-                        Some(k) => cache::hot_whole(self.cache_owner, k, || {
-                            self.whole_short.get(&k).copied()
-                        }),
+                        Some(k) => scratch
+                            .hot_whole(self.cache_owner, k, || self.whole_short.get(&k).copied()),
                         None => self.whole.get(b).copied(),
                     };
                     if let Some(id) = hit {
@@ -420,11 +430,11 @@ impl BpeModel {
                 }
                 let b = piece.as_bytes();
                 if b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80 {
-                    cache::encode_cached(self.cache_owner, b, out, |out| {
-                        self.encode_bytes_uncached(b, out, start)
+                    scratch.encode_cached(self.cache_owner, b, out, |out, memo| {
+                        self.encode_bytes_uncached(b, out, start, memo)
                     });
                 } else {
-                    self.encode_bytes_uncached(b, out, start);
+                    self.encode_bytes_uncached(b, out, start, &mut scratch.memo);
                 }
                 return;
             }
@@ -442,13 +452,10 @@ impl BpeModel {
     }
 
     /// Byte-level BPE of one piece that is not a token itself.
-    fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize) {
-        let n = b.len();
-        if n >= BACKTRACK_FROM || (n >= 4 && b[0] >= 0x80) {
-            if let Some(bt) = self.backtracker() {
-                bt.encode(b, out);
-                return;
-            }
+    fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize, memo: &mut Memo) {
+        if let Some(bt) = self.backtracker() {
+            bt.encode_with(b, out, memo);
+            return;
         }
         out.extend(
             b.iter()
@@ -586,7 +593,7 @@ impl BpeModel {
         out: &mut Vec<u32>,
     ) {
         if p <= 0.0 {
-            return self.encode_piece_plain(piece, out);
+            return cache::with_scratch(|s| self.encode_piece_plain(piece, out, s));
         }
         let start = out.len();
         match &self.kind {

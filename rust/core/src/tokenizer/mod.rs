@@ -287,8 +287,12 @@ impl Tokenizer {
     /// Encodes text between special tokens; `at_start` says whether it
     /// starts the input (HF `Metaspace`'s `first` scheme).
     fn encode_segment(&self, text: &str, at_start: bool, out: &mut Vec<u32>) -> Result<()> {
-        let model = &self.model;
-        self.for_each_normalized_piece(text, at_start, |p| model.encode_piece(p, out))
+        match &self.model {
+            Model::Bpe(m) => crate::bpe::with_scratch(|s| {
+                self.for_each_normalized_piece(text, at_start, |p| m.encode_piece_in(p, out, s))
+            }),
+            model => self.for_each_normalized_piece(text, at_start, |p| model.encode_piece(p, out)),
+        }
     }
 
     /// Runs the normalizer, the byte-level prefix space, HF `Metaspace` and
