@@ -399,14 +399,21 @@ impl PrefixTrie {
                 }
             }
         };
+        let mut base = self.slots[s as usize].base;
         for (i, &b) in rest.iter().enumerate() {
-            // `slots` ends with 256 free slots past the largest base in use.
-            let t = self.slots[s as usize].base as usize + b as usize;
+            // A leaf (base 0) ends the walk without loading a slot that
+            // cannot match. `slots` ends with 256 free slots past the
+            // largest base in use.
+            if base == 0 {
+                break;
+            }
+            let t = base as usize + b as usize;
             let slot = self.slots[t];
             if slot.check != s {
                 break;
             }
             s = t as u32;
+            base = slot.base;
             if slot.token != NONE {
                 best = slot.token;
                 best_len = i as u32 + 3;

@@ -731,10 +731,9 @@ fn short_key(b: &[u8]) -> Option<u128> {
     if b.len() > 15 {
         return None;
     }
-    let mut buf = [0u8; 16];
-    buf[..b.len()].copy_from_slice(b);
-    buf[15] = b.len() as u8;
-    Some(u128::from_le_bytes(buf))
+    let [lo, hi] = cache::words::<2>(b);
+    let hi = hi | (b.len() as u64) << 56;
+    Some(u128::from(lo) | (u128::from(hi) << 64))
 }
 
 /// `<0xNN>` to the byte `NN`.
