@@ -1,5 +1,16 @@
 //! The `Tokenizer` Python class: loading, saving, encoding and decoding, and
 //! the tiktoken-style accessors. Conversions only; behaviour is in the core.
+//!
+//! Performance notes: the extension is built for one CPython version, not
+//! against the stable ABI (`abi3`). Under the stable ABI every reference
+//! count is a call into libpython, a list item is set through the checked
+//! `PyList_SetItem`, and a `str` is copied into a new `bytes` object to read
+//! its UTF-8. Without it (and with the text borrowed instead of copied),
+//! `encode_ordinary` per 4 KB document of mixed text went from 36-39 to 40-42
+//! MB/s with o200k (same core). Building the list of ids still costs about a
+//! fifth of the call: 9-12 ns an id, against 0 for `encode_to_numpy`. Fresh
+//! ints instead of the interned ones, or interning only the first 8,192 ids,
+//! were within noise of each other.
 
 use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
 use numpy::{IntoPyArray, PyArray1};

@@ -29,7 +29,8 @@
 //!   piece cache of `cache.rs`);
 //! - a per-thread direct-mapped memo of `compatible` (2^16 slots, 512 KB):
 //!   token pairs repeat, and a hit replaces a chain of `split` and `pair`
-//!   lookups: 42 / 33 → 45 / 37. 2^14 and 2^18 slots were not better.
+//!   lookups: 42 / 33 → 45 / 37. 2^14 and 2^18 slots were not better then;
+//!   see below for 2^18 now.
 //! - the trie as a double array (one 12-byte slot load per byte instead of a
 //!   node load plus a child-list load): 45 / 37 → 58 / 46 on mixed text, and
 //!   31 → 48 MB/s for o200k on zh-10M, whose long Han pieces walk the trie
@@ -39,6 +40,32 @@
 //!   whole-token table. It was 30-50% slower on everything but whole-token
 //!   hits: most lookups here are misses, which hashbrown answers from its
 //!   small control-byte array without touching the slots.
+//!
+//! Later changes, measured with `examples/piece_bench.rs` (seconds per pass
+//! over all pieces, the minimum of 7; cl100k / o200k; "zh" is zh-10M) and
+//! `examples/encode_bench.rs` (MB/s, 4 KB documents, median of 3-4 runs
+//! interleaved with the previous binary, since this VM varies by 10-20%
+//! from run to run):
+//! - every piece that is not a token now backtracks (before: pieces of 16
+//!   bytes or more, and non-ASCII-led pieces of 4 or more; short ASCII pieces
+//!   used the merge loop): mixed 0.252 / 0.305 s → 0.238 / 0.283 s, zh o200k
+//!   0.165 → 0.158 s. Short ASCII pieces are still served from the piece
+//!   cache first (`cache.rs`).
+//! - the memo at 2^18 slots (2 MB) now that the trie is cheaper: zh 0.110 /
+//!   0.160 s → 0.093 / 0.138 s, mixed cl100k 0.262 → 0.247 s, mixed o200k
+//!   unchanged. 2^20 slots: zh o200k 0.13 s but mixed o200k 10% slower. An
+//!   8-way set-associative memo of the same size (one cache line a set) was
+//!   slower (zh cl100k 0.091 → 0.145 s), and a 2,048-slot front table in
+//!   L1 gained nothing (mixed cl100k 62.7 → 60.1 MB/s).
+//! - the trie walk returns the token's length with the token (no load of
+//!   `len` for the candidate) and stops at a leaf (no load of a slot that
+//!   cannot match); children are placed depth first, just past their parent,
+//!   so the bytes of one character tend to share a cache line (this last
+//!   one alone was within noise: 0.308 → 0.302 s mixed o200k).
+//! - all of the above with the per-text scratch tables of `cache.rs` and the
+//!   non-ASCII-led pieces going straight to the walk (`model.rs`), from the
+//!   previous commit's binary to this one, `encode_bench` MB/s: zh 66.8 /
+//!   41.9 → 92.9 / 52.7, mixed 57.0 / 47.7 → 58.5 / 50.5.
 
 use rustc_hash::FxHashMap;
 
@@ -112,9 +139,13 @@ impl Backtrack {
             }
         }
         let mut out = Vec::new();
+        // A memo of its own: `build` runs inside an encode that already holds
+        // this thread's scratch tables, and a fresh 2 MB memo per token (what
+        // `encode` falls back to then) made the first encode take seconds.
+        let mut memo = Memo::default();
         for (id, p) in patterns.iter().enumerate() {
             out.clear();
-            bt.encode(p, &mut out);
+            bt.encode_with(p, &mut out, &mut memo);
             if out.as_slice() != [id as u32] {
                 return None;
             }

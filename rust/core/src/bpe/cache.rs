@@ -26,6 +26,18 @@
 //!   1,024 and 16,384 slots were within noise.
 //! - a shared table behind a lock was not tried (contention in
 //!   `encode_batch`).
+//! - the tables (and the backtracking memo) are fetched once per text into a
+//!   [`Scratch`] instead of once per piece: in a shared library a
+//!   thread-local access is a call to `__tls_get_addr` plus a `RefCell`
+//!   borrow, two or three times per piece.
+//! - keys are built by overlapping loads ([`words`]) instead of a copy into
+//!   a zeroed buffer read back as words, which stalled on store-to-load
+//!   forwarding (10% of the whole-token lookup in `perf annotate`).
+//! - tried and rejected: encoding pieces in groups of 16, computing their
+//!   keys first and prefetching their slots in an open-addressing
+//!   whole-token table (no hot table): slower, mixed cl100k 69 → 54-65 MB/s
+//!   and o200k 53 → 49-52 MB/s (`encode_bench`, interleaved runs), with or
+//!   without [`Scratch::hot_whole`] in front.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
