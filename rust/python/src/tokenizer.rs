@@ -7,10 +7,13 @@
 //! `PyList_SetItem`, and a `str` is copied into a new `bytes` object to read
 //! its UTF-8. Without it (and with the text borrowed instead of copied),
 //! `encode_ordinary` per 4 KB document of mixed text went from 36-39 to 40-42
-//! MB/s with o200k (same core). Building the list of ids still costs about a
-//! fifth of the call: 9-12 ns an id, against 0 for `encode_to_numpy`. Fresh
-//! ints instead of the interned ones, or interning only the first 8,192 ids,
-//! were within noise of each other.
+//! MB/s with o200k (same core). Building the list of ids still costs 12-25%
+//! of the call (against `encode_to_numpy` in the same process). Interning
+//! every id makes each id a reference-count update on an int somewhere in
+//! 6 MB (o200k): on Chinese text, whose o200k ids are mostly above 100,000,
+//! list / numpy speed was 0.77-0.78 interning all ids, 0.87-0.89 with fresh
+//! ints, 0.84-0.86 interning ids below 65,536; on mixed text with cl100k
+//! 0.82-0.85, 0.75 and 0.83-0.85. So ids below [`INTERNED`] are interned.
 
 use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
 use numpy::{IntoPyArray, PyArray1};
@@ -24,13 +27,16 @@ use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::SpecialSet;
 use toksmith::Error;
 
+/// Ids below this get one shared Python int each (see the performance notes).
+const INTERNED: usize = 1 << 16;
+
 /// A tokenizer: immutable, thread-safe, cheap to share.
 #[pyclass(frozen, module = "toksmith._core", name = "Tokenizer")]
 pub(crate) struct PyTokenizer {
     pub(crate) inner: toksmith::Tokenizer,
-    /// One Python `int` per id, made on first use: an encoded list then costs
-    /// a reference count per id instead of an allocation (about a third of the
-    /// time of `encode_ordinary` on a 4 KB document went into `PyLong`s).
+    /// One Python `int` per id below [`INTERNED`], made on first use: an
+    /// encoded list then costs a reference count for such an id instead of
+    /// an allocation.
     ints: PyOnceLock<Vec<Py<PyInt>>>,
 }
 
@@ -45,7 +51,7 @@ impl PyTokenizer {
     /// `ids` as a Python list of ints, sharing the interned ints.
     fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
         let ints = self.ints.get_or_init(py, || {
-            (0..self.inner.vocab_size().min(1 << 20) as u32)
+            (0..self.inner.vocab_size().min(INTERNED) as u32)
                 .map(|i| PyInt::new(py, i).unbind())
                 .collect()
         });
