@@ -5,6 +5,7 @@ pub mod cache;
 pub mod dropout;
 mod long_word;
 pub mod model;
+mod ranked;
 pub mod spm_bpe;
 pub mod trainer;
 

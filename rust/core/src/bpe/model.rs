@@ -9,6 +9,7 @@
 use super::backtrack::Backtrack;
 use super::cache::{self, Memo, Scratch};
 use super::dropout::{self, Rng};
+use super::ranked;
 use crate::byte_level;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
@@ -70,6 +71,9 @@ pub struct BpeModel {
     /// Rank-ordered (tiktoken) models: the backtracking encoder, built on first
     /// use; `None` inside when the vocabulary does not qualify.
     backtrack: Option<std::sync::Arc<std::sync::OnceLock<Option<Backtrack>>>>,
+    /// Rank-ordered (tiktoken) models: the rank of every byte pair, for
+    /// [`ranked::merge_short`].
+    pair_ranks: Option<Box<[u32]>>,
     /// Identity of this model in the per-thread piece cache.
     cache_owner: u64,
     /// HF's `dropout`: applied by every `encode` when set.
@@ -310,7 +314,11 @@ impl BpeModel {
         let dense = id_to_token.iter().all(Option::is_some);
         let backtrack = (ranks.is_some() && kind == BpeKind::ByteLevel && dense)
             .then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
+        let pair_ranks = backtrack.as_ref().map(|_| {
+            ranked::pair_ranks(|p| short_key(p).and_then(|k| whole_short.get(&k).copied()))
+        });
         Ok(BpeModel {
+            pair_ranks,
             cache_owner: super::cache::new_owner(),
             dropout: None,
             backtrack,
@@ -453,6 +461,16 @@ impl BpeModel {
 
     /// Byte-level BPE of one piece that is not a token itself.
     fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize, memo: &mut Memo) {
+        if let (Some(pairs), 2..=15, true) = (&self.pair_ranks, b.len(), b.is_ascii()) {
+            ranked::merge_short(
+                b,
+                pairs,
+                |s| short_key(s).and_then(|k| self.whole_short.get(&k).copied()),
+                |x| self.byte_ids[x as usize],
+                out,
+            );
+            return;
+        }
         if let Some(bt) = self.backtracker() {
             bt.encode_with(b, out, memo);
             return;
