@@ -20,7 +20,7 @@
 //! - caching non-ASCII-led pieces too was slower (other pieces 400 → 530 ns):
 //!   runs of Han characters are mostly unique, so it only adds stores.
 //! - 2^13, 2^15 and 2^17 slots were within noise of each other; 2^15 (2 MB).
-//! - [`hot_whole`], a 4,096-slot (64 KB) table of recent whole-token hits in
+//! - `Scratch::hot_whole`, a 4,096-slot (64 KB) table of recent whole-token hits in
 //!   front of the whole-token hash map (8 MB of buckets for o200k): median of
 //!   12 interleaved runs 36.4 → 37.5 MB/s (o200k), 45.0 → 46.9 (cl100k);
 //!   1,024 and 16,384 slots were within noise.
@@ -30,14 +30,14 @@
 //!   [`Scratch`] instead of once per piece: in a shared library a
 //!   thread-local access is a call to `__tls_get_addr` plus a `RefCell`
 //!   borrow, two or three times per piece.
-//! - keys are built by overlapping loads ([`words`]) instead of a copy into
+//! - keys are built by overlapping loads (`words`) instead of a copy into
 //!   a zeroed buffer read back as words, which stalled on store-to-load
 //!   forwarding (10% of the whole-token lookup in `perf annotate`).
 //! - tried and rejected: encoding pieces in groups of 16, computing their
 //!   keys first and prefetching their slots in an open-addressing
 //!   whole-token table (no hot table): slower, mixed cl100k 69 → 54-65 MB/s
 //!   and o200k 53 → 49-52 MB/s (`encode_bench`, interleaved runs), with or
-//!   without [`Scratch::hot_whole`] in front.
+//!   without `Scratch::hot_whole` in front.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};

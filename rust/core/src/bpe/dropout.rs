@@ -2,7 +2,7 @@
 //! encoding, as subword regularization.
 //!
 //! Two flavours, as the reference libraries do it:
-//! - HF `tokenizers` ([`merge_hf`]): pairs are popped from a heap in rank
+//! - HF `tokenizers` (`merge_hf`): pairs are popped from a heap in rank
 //!   order; a popped pair is set aside with probability `p`, and the set-aside
 //!   pairs go back into the heap as soon as some merge is applied. With
 //!   dropout the whole-piece shortcut (`ignore_merges`) and the cache are not

@@ -13,7 +13,7 @@
 //! UTF-8 bytes (all but the last with an empty span at the character start).
 //!
 //! [`UnigramModel::nbest`] and [`UnigramModel::sample`] work on the full
-//! lattice ([`super::lattice`]), where user-defined pieces score by character
+//! lattice (`super::lattice`), where user-defined pieces score by character
 //! length, as in SentencePiece.
 //!
 //! Performance notes: the trie is a flat double array and the per-position

@@ -10,10 +10,10 @@
 //! 2. the required characters are the most frequent ones up to
 //!    `character_coverage`; the others become `▅` (unknown);
 //! 3. seed pieces: all characters plus the most frequent substrings
-//!    ([`super::seed`]);
+//!    (`super::seed`);
 //! 4. EM rounds of `num_sub_iterations` E/M steps, each followed by pruning to
 //!    `shrinking_factor` of the size, until at most `1.1 × vocab_size` pieces
-//!    remain ([`super::em`]); then unreachable pieces are dropped;
+//!    remain (`super::em`); then unreachable pieces are dropped;
 //! 5. the final vocabulary: the required characters, then the best-scoring
 //!    pieces up to `vocab_size` minus the meta pieces, sorted by score.
 //!
