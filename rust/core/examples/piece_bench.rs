@@ -7,6 +7,9 @@ use std::time::Instant;
 use toksmith::formats::tiktoken;
 use toksmith::pretokenize::Pretokenizer;
 
+/// The piece classes, in the order of `classes`.
+const NAMES: [&str; 4] = ["whole", "ascii", "other", "long"];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let ranks = tiktoken::read_file(args[1].as_ref())?;
@@ -42,11 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut best = [f64::MAX; 4];
     let mut nids = [0usize; 4];
     for _ in 0..rounds {
-        for (k, (name, ps)) in ["whole", "ascii", "other", "long"]
-            .iter()
-            .zip(&classes)
-            .enumerate()
-        {
+        for (k, (name, ps)) in NAMES.iter().zip(&classes).enumerate() {
             if only.as_deref().is_some_and(|o| o != *name) {
                 continue;
             }
@@ -61,11 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             nids[k] = out.len();
         }
     }
-    for (k, (name, ps)) in ["whole", "ascii", "other", "long"]
-        .iter()
-        .zip(&classes)
-        .enumerate()
-    {
+    for (k, (name, ps)) in NAMES.iter().zip(&classes).enumerate() {
         let s = best[k];
         let bytes: usize = ps.iter().map(|p| p.len()).sum();
         println!(

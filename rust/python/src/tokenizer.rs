@@ -7,12 +7,14 @@
 //! `PyList_SetItem`, and a `str` is copied into a new `bytes` object to read
 //! its UTF-8. Without it (and with the text borrowed instead of copied),
 //! `encode_ordinary` per 4 KB document of mixed text went from 36-39 to 40-42
-//! MB/s with o200k (same core). Building the list of ids still costs 12-25%
-//! of the call (against `encode_to_numpy` in the same process). Interning
-//! every id makes each id a reference-count update on an int somewhere in
-//! 6 MB (o200k): on Chinese text, whose o200k ids are mostly above 100,000,
-//! list / numpy speed was 0.77-0.78 interning all ids, 0.87-0.89 with fresh
-//! ints, 0.84-0.86 interning ids below 65,536; on mixed text with cl100k
+//! MB/s with o200k (same core). Building the list of ids still costs about a
+//! fifth of the call: `python bench/list_overhead.py` gives list / numpy 0.83
+//! (o200k, zh-10M) and 0.80 (cl100k, mixed sample). Interning every id makes
+//! each id a reference-count update on an int somewhere in 6 MB (o200k). With
+//! the same loop, in a temporary build whose interning limit came from an
+//! environment variable, list / numpy on Chinese text with o200k (ids mostly
+//! above 100,000) was 0.77-0.78 interning all ids, 0.87-0.89 with fresh ints
+//! and 0.84-0.86 interning ids below 65,536; on mixed text with cl100k
 //! 0.82-0.85, 0.75 and 0.83-0.85. So ids below [`INTERNED`] are interned.
 
 use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};

@@ -463,13 +463,7 @@ mod tests {
     /// shared prefixes and every byte value.
     #[test]
     fn prefix_trie_matches_brute_force() {
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = super::super::test_rng(0x1234_5678_9abc_def0u64);
         for round in 0..20 {
             let alphabet: Vec<u8> = if round % 2 == 0 {
                 (0..=255).collect()

@@ -12,3 +12,14 @@ pub mod trainer;
 pub use cache::{with_scratch, Scratch};
 pub use model::{BpeKind, BpeModel, BpeOptions};
 pub use trainer::{train, TrainerConfig};
+
+/// A xorshift generator of test data (deterministic, seeded).
+#[cfg(test)]
+pub(crate) fn test_rng(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}

@@ -312,13 +312,11 @@ impl BpeModel {
             }
         }
         let dense = id_to_token.iter().all(Option::is_some);
-        let backtrack = (ranks.is_some() && kind == BpeKind::ByteLevel && dense)
-            .then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
-        let pair_ranks = backtrack.as_ref().map(|_| {
-            ranked::pair_ranks(|p| short_key(p).and_then(|k| whole_short.get(&k).copied()))
-        });
-        Ok(BpeModel {
-            pair_ranks,
+        // Byte-level with every id a rank (tiktoken): the rank-based encoders apply.
+        let ranked_bytes = ranks.is_some() && kind == BpeKind::ByteLevel && dense;
+        let backtrack = ranked_bytes.then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
+        let mut model = BpeModel {
+            pair_ranks: None,
             cache_owner: super::cache::new_owner(),
             dropout: None,
             backtrack,
@@ -334,7 +332,20 @@ impl BpeModel {
             dec_buf,
             dec_off,
             unk_id,
-        })
+        };
+        if ranked_bytes {
+            model.pair_ranks = Some(ranked::pair_ranks(|p| model.whole_id(p)));
+        }
+        Ok(model)
+    }
+
+    /// Byte-level with `ignore_merges`: the id of the token whose bytes are `b`.
+    #[inline]
+    fn whole_id(&self, b: &[u8]) -> Option<u32> {
+        match short_key(b) {
+            Some(k) => self.whole_short.get(&k).copied(),
+            None => self.whole.get(b).copied(),
+        }
     }
 
     /// Number of ids (one past the largest id).
@@ -436,7 +447,6 @@ impl BpeModel {
                         return;
                     }
                 }
-                let b = piece.as_bytes();
                 if b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80 {
                     scratch.encode_cached(self.cache_owner, b, out, |out, memo| {
                         self.encode_bytes_uncached(b, out, start, memo)
@@ -465,7 +475,7 @@ impl BpeModel {
             ranked::merge_short(
                 b,
                 pairs,
-                |s| short_key(s).and_then(|k| self.whole_short.get(&k).copied()),
+                |s| self.whole_id(s),
                 |x| self.byte_ids[x as usize],
                 out,
             );
@@ -493,10 +503,7 @@ impl BpeModel {
                     &self.dec_buf
                         [self.dec_off[id as usize] as usize..self.dec_off[id as usize + 1] as usize]
                 },
-                |b| match short_key(b) {
-                    Some(k) => self.whole_short.get(&k).copied(),
-                    None => self.whole.get(b).copied(),
-                },
+                |b| self.whole_id(b),
             )
         })
         .as_ref()

@@ -112,13 +112,7 @@ mod tests {
     /// small alphabet (so that merges compete), for every piece length 2-15.
     #[test]
     fn merge_short_matches_tiktoken_reference() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = super::super::test_rng(0x9e37_79b9_7f4a_7c15u64);
         let alphabet = b"ab c\xc3";
         for _ in 0..20 {
             let mut ranks: FxHashMap<Vec<u8>, u32> =
