@@ -8,7 +8,7 @@
 //! its UTF-8. Without it (and with the text borrowed instead of copied),
 //! `encode_ordinary` per 4 KB document of mixed text went from 36-39 to 40-42
 //! MB/s with o200k (same core). Building the list of ids still costs about a
-//! fifth of the call: `python bench/list_overhead.py` gives list / numpy 0.83
+//! fifth of the call: `python bench/tools/list_overhead.py` gives list / numpy 0.83
 //! (o200k, zh-10M) and 0.80 (cl100k, mixed sample). Interning every id makes
 //! each id a reference-count update on an int somewhere in 6 MB (o200k). With
 //! the same loop, in a temporary build whose interning limit came from an

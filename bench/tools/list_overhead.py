@@ -4,8 +4,9 @@ For each document (lines grouped into documents of at least 4 KB, as bench/encod
 toksmith's ``encode_ordinary`` (a list of ints), toksmith's ``encode_to_numpy`` (a uint32 array, no Python int per
 id) and tiktoken's ``encode_ordinary``, in interleaved passes; it prints the median MB/s of each and the ratio
 list / numpy, which is the share of the call that goes into the list. Both toksmith calls must give the same ids.
+A measuring tool, not one of report.py's jobs (those are the scripts directly in bench/).
 
-    python bench/list_overhead.py --encoding o200k_base --corpus /tmp/toksmith-bench/zh-10M.txt \\
+    python bench/tools/list_overhead.py --encoding o200k_base --corpus /tmp/toksmith-bench/zh-10M.txt \\
         --rank-file /tmp/toksmith-bench/ranks/o200k_base.tiktoken
 """
 
@@ -20,7 +21,9 @@ from typing import Any, Callable
 
 import tiktoken
 import toksmith
-from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
