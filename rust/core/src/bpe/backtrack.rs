@@ -66,6 +66,18 @@
 //!   non-ASCII-led pieces going straight to the walk (`model.rs`), from the
 //!   previous commit's binary to this one, `encode_bench` MB/s: zh 66.8 /
 //!   41.9 → 92.9 / 52.7, mixed 57.0 / 47.7 → 58.5 / 50.5.
+//! - the memo with 4-byte slots, exact through a bijective key mix (slot
+//!   index plus a tag, `memo_slot`), at 2^20 slots (4 MB) instead of 2^18
+//!   8-byte slots (2 MB). `perf annotate` had the memo load as the largest
+//!   single stall (a third of the walk's time on Chinese text).
+//!   `examples/piece_bench.rs`, o200k, seconds per pass over the pieces in
+//!   text order, runs interleaved: zh 0.137-0.151 → 0.112-0.125; mixed
+//!   within noise (0.21-0.25 either way). 2^18 4-byte slots (1 MB): no
+//!   better than before; 2^21: within noise of 2^20.
+//! - each candidate's memo slot is prefetched as the walk meets the
+//!   candidate, so that miss overlaps the rest of the walk: mixed o200k
+//!   0.238-0.269 → 0.219-0.226 s, zh 0.115-0.139 → 0.112-0.127 s (three
+//!   interleaved runs each).
 
 use rustc_hash::FxHashMap;
 
@@ -93,6 +105,9 @@ pub struct Backtrack {
     pair: FxHashMap<u64, u32>,
     /// Identifies this table set to the per-thread memo.
     owner: u64,
+    /// Bits per id in memo keys (see [`Self::compatible_memo`]); 0 when the
+    /// vocabulary is too large for the memo.
+    id_bits: u32,
 }
 
 impl Backtrack {
@@ -114,6 +129,7 @@ impl Backtrack {
             split: Vec::with_capacity(n),
             pair: FxHashMap::default(),
             owner: super::cache::new_owner(),
+            id_bits: memo_id_bits(n),
         };
         for p in &patterns {
             let np = bt.longest_match(&p[..p.len() - 1]).unwrap_or(NONE);
@@ -151,6 +167,12 @@ impl Backtrack {
             }
         }
         Some(bt)
+    }
+
+    /// The token whose bytes are exactly `text`, from the trie.
+    #[inline]
+    pub fn exact(&self, text: &[u8]) -> Option<u32> {
+        self.trie.exact(text)
     }
 
     #[inline]
@@ -192,16 +214,23 @@ impl Backtrack {
     }
 
     /// [`Self::compatible`] through the memo `memo` (see [`MEMO_BITS`]).
+    ///
+    /// The pair's key (`2 * id_bits` bits) goes through a bijective mix; its
+    /// top [`MEMO_BITS`] bits pick the slot and the slot keeps the rest as a
+    /// tag, so a hit is exact with 4-byte slots. An empty slot (`u32::MAX`)
+    /// never matches: a tag has at most 30 bits.
     #[inline]
-    fn compatible_memo(&self, a: u32, b: u32, memo: &mut [u64]) -> bool {
-        let key = pack(a, b);
-        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize;
+    fn compatible_memo(&self, a: u32, b: u32, memo: &mut [u32]) -> bool {
+        if self.id_bits == 0 {
+            return self.compatible(a, b);
+        }
+        let (i, tag) = memo_slot(self.id_bits, a, b);
         let e = memo[i];
-        if e & !(1 << 63) == key {
-            return e >> 63 == 1;
+        if e >> 1 == tag {
+            return e & 1 == 1;
         }
         let r = self.compatible(a, b);
-        memo[i] = key | (u64::from(r) << 63);
+        memo[i] = (tag << 1) | u32::from(r);
         r
     }
 
@@ -216,7 +245,7 @@ impl Backtrack {
         self.encode_memo(text, out, memo.slots_for(self.owner));
     }
 
-    fn encode_memo(&self, text: &[u8], out: &mut Vec<u32>, memo: &mut [u64]) {
+    fn encode_memo(&self, text: &[u8], out: &mut Vec<u32>, memo: &mut [u32]) {
         let base = out.len();
         let words = text.len() / 64 + 1;
         let mut stack = [u64::MAX; 16];
@@ -230,7 +259,7 @@ impl Backtrack {
         let mut pos = 0usize;
         // The next candidate and its length (from the trie walk, which knows
         // it, sparing a load of `len`).
-        let mut next = self.trie.longest_len(text);
+        let mut next = self.trie.longest_len(text, |_| {});
         while let Some((mut token, mut tlen)) = next {
             let last = (out.len() > base).then(|| out[out.len() - 1]);
             loop {
@@ -240,7 +269,16 @@ impl Backtrack {
                 if ok {
                     out.push(token);
                     pos = end;
-                    next = self.trie.longest_len(&text[end..]);
+                    // Each candidate's memo slot is fetched as the walk
+                    // finds it, overlapping that miss with the walk's.
+                    next = self.trie.longest_len(&text[end..], |t| {
+                        if self.id_bits != 0 {
+                            prefetch(
+                                memo.as_ptr()
+                                    .wrapping_add(memo_slot(self.id_bits, token, t).0),
+                            );
+                        }
+                    });
                     break;
                 }
                 let shorter = self.next_prefix[token as usize];
@@ -262,6 +300,47 @@ impl Backtrack {
                 break;
             }
         }
+    }
+}
+
+/// Asks for the cache line at `p` ahead of its use (a hint; no effect on
+/// other targets).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The memo slot of the pair `(a, b)` (ids of `id_bits` bits, see
+/// [`memo_id_bits`]) and the tag it keeps there. The key goes through a
+/// bijection of its `2 * id_bits` bits (multiplications by odd constants
+/// and a shift-xor), so slot and tag together identify the pair.
+#[inline(always)]
+fn memo_slot(id_bits: u32, a: u32, b: u32) -> (usize, u32) {
+    let bits = 2 * id_bits;
+    let mask = (1u64 << bits) - 1;
+    let mut x =
+        ((u64::from(a) << id_bits) | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15) & mask;
+    x ^= x >> id_bits;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9) & mask;
+    let i = (x >> (bits - MEMO_BITS)) as usize;
+    (i, (x & ((1 << (bits - MEMO_BITS)) - 1)) as u32)
+}
+
+/// Bits per id in the memo's keys for a vocabulary of `n` tokens: enough for
+/// every id and for a [`MEMO_BITS`]-bit slot index, or 0 (no memo) when a
+/// tag would exceed 30 bits.
+fn memo_id_bits(n: usize) -> u32 {
+    let w = (usize::BITS - n.saturating_sub(1).leading_zeros()).max(MEMO_BITS.div_ceil(2));
+    if 2 * w - MEMO_BITS <= 30 {
+        w
+    } else {
+        0
     }
 }
 
@@ -404,12 +483,46 @@ impl PrefixTrie {
     /// The longest token that is a prefix of `text`.
     #[inline]
     fn longest(&self, text: &[u8]) -> Option<u32> {
-        self.longest_len(text).map(|(t, _)| t)
+        self.longest_len(text, |_| {}).map(|(t, _)| t)
     }
 
-    /// The longest token that is a prefix of `text`, and its length.
+    /// The token whose bytes are exactly `text`.
     #[inline]
-    fn longest_len(&self, text: &[u8]) -> Option<(u32, u32)> {
+    fn exact(&self, text: &[u8]) -> Option<u32> {
+        let (mut s, rest) = match text {
+            [] => return None,
+            [b] => {
+                let t = self.root1[*b as usize];
+                return (t != NONE).then_some(t);
+            }
+            [b0, b1, rest @ ..] => {
+                let s2 = self.root2[(*b0 as usize) << 8 | *b1 as usize];
+                if s2 == NONE {
+                    return None;
+                }
+                (s2, rest)
+            }
+        };
+        let mut slot = self.slots[s as usize];
+        for &b in rest {
+            if slot.base == 0 {
+                return None;
+            }
+            let t = slot.base as usize + b as usize;
+            slot = self.slots[t];
+            if slot.check != s {
+                return None;
+            }
+            s = t as u32;
+        }
+        (slot.token != NONE).then_some(slot.token)
+    }
+
+    /// The longest token that is a prefix of `text`, and its length;
+    /// `found` sees each token that is a prefix, shortest first, as the
+    /// walk meets it.
+    #[inline]
+    fn longest_len(&self, text: &[u8], mut found: impl FnMut(u32)) -> Option<(u32, u32)> {
         let (mut s, mut best, mut best_len, rest) = match text {
             [] => return None,
             [b] => {
@@ -424,6 +537,7 @@ impl PrefixTrie {
                 }
                 let tok = self.slots[s2 as usize].token;
                 if tok != NONE {
+                    found(tok);
                     (s2, tok, 2, rest)
                 } else {
                     (s2, best, 1, rest)
@@ -448,6 +562,7 @@ impl PrefixTrie {
             if slot.token != NONE {
                 best = slot.token;
                 best_len = i as u32 + 3;
+                found(best);
             }
         }
         (best != NONE).then_some((best, best_len))
@@ -457,6 +572,32 @@ impl PrefixTrie {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memo's slot and tag identify a pair: no two pairs share both,
+    /// for every pair of the two smallest id widths (`2^20` and `2^22`
+    /// pairs), so a hit answers for the very pair asked.
+    #[test]
+    fn memo_slots_and_tags_identify_pairs() {
+        assert_eq!(memo_id_bits(2), MEMO_BITS.div_ceil(2));
+        assert_eq!(memo_id_bits(199_998), 18);
+        assert_eq!(memo_id_bits(1 << 18), 18);
+        assert_eq!(memo_id_bits((1 << 18) + 1), 19);
+        assert_eq!(memo_id_bits(1 << 25), 25);
+        assert_eq!(memo_id_bits((1 << 25) + 1), 0);
+        for id_bits in [MEMO_BITS.div_ceil(2), MEMO_BITS.div_ceil(2) + 1] {
+            let n = 1u32 << id_bits;
+            let mut seen = vec![false; 1 << (2 * id_bits)];
+            for a in 0..n {
+                for b in 0..n {
+                    let (i, tag) = memo_slot(id_bits, a, b);
+                    assert!(i < 1 << MEMO_BITS && tag < 1 << 30);
+                    let k = (i << (2 * id_bits - MEMO_BITS)) | tag as usize;
+                    assert!(!seen[k], "pairs collide at slot {i}, tag {tag}");
+                    seen[k] = true;
+                }
+            }
+        }
+    }
 
     /// The double array answers "longest token that is a prefix" exactly as
     /// a brute-force scan over the tokens does, on random vocabularies with
@@ -496,7 +637,7 @@ mod tests {
                     .map(|(i, _)| i as u32);
                 assert_eq!(trie.longest(&text), want, "text {text:?}");
                 let want_len = want.map(|i| (i, vocab[i as usize].len() as u32));
-                assert_eq!(trie.longest_len(&text), want_len, "text {text:?}");
+                assert_eq!(trie.longest_len(&text, |_| {}), want_len, "text {text:?}");
             }
         }
     }

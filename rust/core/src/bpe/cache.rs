@@ -33,6 +33,15 @@
 //! - keys are built by overlapping loads (`words`) instead of a copy into
 //!   a zeroed buffer read back as words, which stalled on store-to-load
 //!   forwarding (10% of the whole-token lookup in `perf annotate`).
+//! - for the backtracking encoder's vocabularies, a piece that misses the
+//!   hot table is looked up in the trie (`Backtrack::exact`) instead of the
+//!   whole-token hash map (8 MB of buckets for o200k, now untouched while
+//!   encoding): mixed o200k 57-61 → 59-68 MB/s (`encode_bench`, interleaved).
+//!   Trying the piece cache before the trie, or skipping the trie and
+//!   letting the encoder find whole tokens (they then enter the piece
+//!   cache), were both slower: `piece_bench` in text order 0.219-0.239 s
+//!   against 0.237-0.258 s. Neither 2^14 hot slots nor prefetching the
+//!   piece cache's slot before the trie walk gained beyond noise.
 //! - tried and rejected: encoding pieces in groups of 16, computing their
 //!   keys first and prefetching their slots in an open-addressing
 //!   whole-token table (no hot table): slower, mixed cl100k 69 → 54-65 MB/s
@@ -50,7 +59,7 @@ const SLOT_BITS: u32 = 15;
 /// Slots (log2) of the table of recent whole-token hits.
 const HOT_BITS: u32 = 12;
 /// Slots (log2) of the backtracking encoder's memo of compatible pairs.
-pub(crate) const MEMO_BITS: u32 = 18;
+pub(crate) const MEMO_BITS: u32 = 20;
 
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 
@@ -101,21 +110,22 @@ struct Hot {
     slots: Vec<(u128, u32)>,
 }
 
-/// A direct-mapped table of `(left, right)` token pairs with a yes/no
-/// answer in the top bit, for one backtracking encoder at a time.
+/// A direct-mapped table of `(left, right)` token pairs (a tag of the pair,
+/// see `backtrack::memo_slot`) with a yes/no answer in the low bit, for one
+/// backtracking encoder at a time.
 #[derive(Default)]
 pub(crate) struct Memo {
     owner: u64,
-    slots: Vec<u64>,
+    slots: Vec<u32>,
 }
 
 impl Memo {
     /// The slots, cleared when they served another encoder.
     #[inline]
-    pub(crate) fn slots_for(&mut self, owner: u64) -> &mut [u64] {
+    pub(crate) fn slots_for(&mut self, owner: u64) -> &mut [u32] {
         if self.owner != owner || self.slots.is_empty() {
             self.slots.clear();
-            self.slots.resize(1 << MEMO_BITS, u64::MAX);
+            self.slots.resize(1 << MEMO_BITS, u32::MAX);
             self.owner = owner;
         }
         &mut self.slots
@@ -241,6 +251,29 @@ impl Scratch {
         }
     }
 
+    /// The slot of `key` in the table of recent whole-token hits (set up for
+    /// `owner`).
+    #[inline]
+    fn hot_slot(&mut self, owner: u64, key: u128) -> &mut (u128, u32) {
+        let h = &mut self.hot;
+        if h.owner != owner || h.slots.is_empty() {
+            h.slots.clear();
+            h.slots.resize(1 << HOT_BITS, (0, 0));
+            h.owner = owner;
+        }
+        let x = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+        let i = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - HOT_BITS)) as usize;
+        &mut h.slots[i]
+    }
+
+    /// The id of the token with short key `key` (see `model::short_key`;
+    /// the empty piece's key, 0, is also the empty slot's and never hits) if the table of recent whole-token hits holds it.
+    #[inline]
+    fn hot_get(&mut self, owner: u64, key: u128) -> Option<u32> {
+        let s = *self.hot_slot(owner, key);
+        (s.0 == key && key != 0).then_some(s.1)
+    }
+
     /// The id of the piece with short key `key` (see `model::short_key`)
     /// when it is a token: from a small direct-mapped table of recent hits
     /// (64 KB, so it stays in L2), otherwise from `lookup`, remembering a hit.
@@ -251,24 +284,13 @@ impl Scratch {
         key: u128,
         lookup: impl FnOnce() -> Option<u32>,
     ) -> Option<u32> {
-        if key == 0 {
-            // The key of the empty piece is also the empty slot's.
-            return lookup();
-        }
-        let h = &mut self.hot;
-        if h.owner != owner || h.slots.is_empty() {
-            h.slots.clear();
-            h.slots.resize(1 << HOT_BITS, (0, 0));
-            h.owner = owner;
-        }
-        let x = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
-        let i = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - HOT_BITS)) as usize;
-        let s = h.slots[i];
-        if s.0 == key {
-            return Some(s.1);
+        if let Some(id) = self.hot_get(owner, key) {
+            return Some(id);
         }
         let id = lookup()?;
-        h.slots[i] = (key, id);
+        if key != 0 {
+            *self.hot_slot(owner, key) = (key, id);
+        }
         Some(id)
     }
 }

@@ -427,14 +427,9 @@ impl BpeModel {
         match &self.kind {
             BpeKind::ByteLevel => {
                 let b = piece.as_bytes();
-                if b.len() > 1 && b[0] >= 0x80 {
-                    if let Some(bt) = self.backtracker() {
-                        // Every token encodes to itself here (checked when the
-                        // backtracker was built), so the walk finds a whole
-                        // token without a hash lookup first.
-                        bt.encode_with(b, out, &mut scratch.memo);
-                        return;
-                    }
+                if let Some(bt) = self.backtracker() {
+                    self.encode_ranked(bt, b, out, scratch);
+                    return;
                 }
                 if self.opts.ignore_merges {
                     let hit = match short_key(b) {
@@ -469,19 +464,50 @@ impl BpeModel {
         self.apply_merges(out, start);
     }
 
+    /// Byte-level BPE of one piece with the backtracking encoder's model (a
+    /// rank-ordered vocabulary in which every token encodes to itself).
+    /// Non-ASCII-led pieces go straight to the walk, which finds a whole token
+    /// without a lookup first. Others of up to 15 bytes try the table of
+    /// recent whole tokens, then the trie (a walk of the piece's bytes, which
+    /// for most pieces that are not tokens stops within a few bytes), then
+    /// the piece cache, and only then encode.
+    #[inline]
+    fn encode_ranked(&self, bt: &Backtrack, b: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
+        let start = out.len();
+        if b.len() > 1 && b[0] >= 0x80 {
+            bt.encode_with(b, out, &mut scratch.memo);
+            return;
+        }
+        if let Some(k) = short_key(b) {
+            if let Some(id) = scratch.hot_whole(self.cache_owner, k, || bt.exact(b)) {
+                out.push(id);
+                return;
+            }
+        }
+        if b.len() > 1 && b.len() <= cache::MAX_PIECE {
+            scratch.encode_cached(self.cache_owner, b, out, |out, memo| {
+                self.encode_bytes_uncached(b, out, start, memo)
+            });
+        } else {
+            self.encode_bytes_uncached(b, out, start, &mut scratch.memo);
+        }
+    }
+
     /// Byte-level BPE of one piece that is not a token itself.
     fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize, memo: &mut Memo) {
-        if let (Some(pairs), 2..=15, true) = (&self.pair_ranks, b.len(), b.is_ascii()) {
+        let bt = self.backtracker();
+        if let (Some(pairs), 2..=15, true, Some(bt)) = (&self.pair_ranks, b.len(), b.is_ascii(), bt)
+        {
             ranked::merge_short(
                 b,
                 pairs,
-                |s| self.whole_id(s),
+                |s| bt.exact(s),
                 |x| self.byte_ids[x as usize],
                 out,
             );
             return;
         }
-        if let Some(bt) = self.backtracker() {
+        if let Some(bt) = bt {
             bt.encode_with(b, out, memo);
             return;
         }
