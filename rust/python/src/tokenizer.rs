@@ -16,6 +16,12 @@
 //! above 100,000) was 0.77-0.78 interning all ids, 0.87-0.89 with fresh ints
 //! and 0.84-0.86 interning ids below 65,536; on mixed text with cl100k
 //! 0.82-0.85, 0.75 and 0.83-0.85. So ids below [`INTERNED`] are interned.
+//! Once the core got faster the list was over a quarter of the call on
+//! Chinese text (o200k, zh-10M: list 44.9, numpy 61.3 MB/s, 0.73): those
+//! ids are mostly above 65,536, each a fresh int made and freed. A small
+//! direct-mapped table of recently made ints for those ids ([`Recent`],
+//! 8,192 slots) brought it to 57.5 against 61.7 MB/s (0.93); on the mixed
+//! sample list / numpy stayed at 0.83-0.84 (o200k and cl100k).
 
 use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
 use numpy::{IntoPyArray, PyArray1};
@@ -31,6 +37,14 @@ use toksmith::Error;
 
 /// Ids below this get one shared Python int each (see the performance notes).
 const INTERNED: usize = 1 << 16;
+/// Slots (log2) of each tokenizer's table of recently made ints for the
+/// other ids.
+const RECENT_BITS: u32 = 13;
+
+/// A direct-mapped table of recently made ints for ids at or above
+/// [`INTERNED`]: a repeated id (common words in scripts whose tokens have
+/// large ids) costs a reference count instead of an allocation and a free.
+type Recent = Vec<Option<(u32, Py<PyInt>)>>;
 
 /// A tokenizer: immutable, thread-safe, cheap to share.
 #[pyclass(frozen, module = "toksmith._core", name = "Tokenizer")]
@@ -40,6 +54,8 @@ pub(crate) struct PyTokenizer {
     /// encoded list then costs a reference count for such an id instead of
     /// an allocation.
     ints: PyOnceLock<Vec<Py<PyInt>>>,
+    /// Recently made ints for larger ids (see [`Recent`]); empty until used.
+    recent: std::sync::Mutex<Recent>,
 }
 
 impl PyTokenizer {
@@ -47,23 +63,61 @@ impl PyTokenizer {
         PyTokenizer {
             inner,
             ints: PyOnceLock::new(),
+            recent: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// `ids` as a Python list of ints, sharing the interned ints.
+    /// `ids` as a Python list of ints, sharing the interned and the recent
+    /// ints.
     fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
         let ints = self.ints.get_or_init(py, || {
             (0..self.inner.vocab_size().min(INTERNED) as u32)
                 .map(|i| PyInt::new(py, i).unbind())
                 .collect()
         });
-        PyList::new(
-            py,
-            ids.iter().map(|&id| match ints.get(id as usize) {
-                Some(i) => i.bind(py).clone(),
-                None => PyInt::new(py, id),
-            }),
-        )
+        // The list is made first: it is a tracked object, so making it may
+        // run the garbage collector and with it any finalizer, which could
+        // encode again on this thread. Only plain ints are made while the
+        // table of recent ints is held, and a table already held (by this
+        // thread further up, or by another thread) is simply not used.
+        let len = ids.len() as pyo3::ffi::Py_ssize_t;
+        // SAFETY: a new list of `len` null items, which no one else sees
+        // until every item is set below (PyList_SET_ITEM steals each
+        // reference); nothing between can fail.
+        let list = unsafe {
+            Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(len))?
+                .cast_into_unchecked::<PyList>()
+        };
+        let mut recent = self.recent.try_lock().ok();
+        if let Some(r) = recent.as_mut().filter(|r| r.is_empty()) {
+            r.resize_with(1 << RECENT_BITS, || None);
+        }
+        for (k, &id) in ids.iter().enumerate() {
+            let obj = match (ints.get(id as usize), recent.as_mut()) {
+                (Some(i), _) => i.clone_ref(py),
+                (None, Some(r)) => {
+                    let h = id.wrapping_mul(0x9E37_79B9) >> (32 - RECENT_BITS);
+                    match &mut r[h as usize] {
+                        Some((x, o)) if *x == id => o.clone_ref(py),
+                        slot => {
+                            let o = PyInt::new(py, id).unbind();
+                            *slot = Some((id, o.clone_ref(py)));
+                            o
+                        }
+                    }
+                }
+                (None, None) => PyInt::new(py, id).unbind(),
+            };
+            // SAFETY: `k` is below the list's length; the slot is empty.
+            unsafe {
+                pyo3::ffi::PyList_SET_ITEM(
+                    list.as_ptr(),
+                    k as pyo3::ffi::Py_ssize_t,
+                    obj.into_ptr(),
+                );
+            }
+        }
+        Ok(list)
     }
 
     fn lists<'py>(&self, py: Python<'py>, batch: &[Vec<u32>]) -> PyResult<Bound<'py, PyList>> {
