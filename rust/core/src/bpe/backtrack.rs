@@ -306,7 +306,7 @@ impl Backtrack {
 /// Asks for the cache line at `p` ahead of its use (a hint; no effect on
 /// other targets).
 #[inline(always)]
-fn prefetch<T>(p: *const T) {
+pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults, whatever the address.
     unsafe {

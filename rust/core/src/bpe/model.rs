@@ -479,7 +479,17 @@ impl BpeModel {
             return;
         }
         if let Some(k) = short_key(b) {
-            if let Some(id) = scratch.hot_whole(self.cache_owner, k, || bt.exact(b)) {
+            if let Some(id) = scratch.hot_get(self.cache_owner, k) {
+                out.push(id);
+                return;
+            }
+            // Most pieces that get here are not tokens: the piece cache's
+            // slot arrives while the trie says so.
+            if b.len() > 1 {
+                scratch.prefetch_piece(b);
+            }
+            if let Some(id) = bt.exact(b) {
+                scratch.hot_put(self.cache_owner, k, id);
                 out.push(id);
                 return;
             }
