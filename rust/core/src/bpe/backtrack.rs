@@ -85,6 +85,15 @@
 //!   interleaved runs: mixed 0.240-0.275 s against 0.239-0.268 s, zh
 //!   0.116-0.140 against 0.130-0.136: TLB misses are not what the walk
 //!   waits on here.
+//! - tried and rejected: a direct table from each three-byte character that
+//!   is a token to its slot (`root3`, 65,536 entries), saving the walk's
+//!   step from `root2`: zh o200k 0.107-0.124 s against 0.115-0.132 with it.
+//!   The step it saves reads one of the few hundred slots the first two
+//!   bytes of CJK characters lead to, which stay in cache.
+//! - tried and rejected: two consecutive non-ASCII-led pieces walked in
+//!   lockstep, one step each in turn, so that their misses overlap
+//!   (`encode_pair`): zh o200k per 4 KB document 63.4-67.9 → 53.1-69.1 MB/s,
+//!   mixed 56.9-69.2 → 53.2-66.0 (`encode_bench`, interleaved runs).
 //! - tried and rejected: backtracking instead of `ranked::merge_short` for
 //!   short pure-ASCII pieces now that the memo is cheaper: that class went
 //!   from 172-176 to 234-339 ns per piece.
