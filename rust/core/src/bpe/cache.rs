@@ -60,7 +60,7 @@ pub const MAX_IDS: usize = 7;
 const SLOT_BITS: u32 = 15;
 /// Slots (log2) of the table of recent whole-token hits.
 const HOT_BITS: u32 = 12;
-/// Slots (log2) of the backtracking encoder's memo of compatible pairs.
+/// Entries (log2) of the backtracking encoder's memo of compatible pairs.
 pub(crate) const MEMO_BITS: u32 = 20;
 
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
@@ -112,9 +112,9 @@ struct Hot {
     slots: Vec<(u128, u32)>,
 }
 
-/// A direct-mapped table of `(left, right)` token pairs (a tag of the pair,
-/// see `backtrack::memo_slot`) with a yes/no answer in the low bit, for one
-/// backtracking encoder at a time.
+/// A set-associative table of `(left, right)` token pairs (a tag of the
+/// pair, see `backtrack::memo_get_or`) with a yes/no answer in the low bit,
+/// for one backtracking encoder at a time.
 #[derive(Default)]
 pub(crate) struct Memo {
     owner: u64,
