@@ -67,7 +67,7 @@
 //!   previous commit's binary to this one, `encode_bench` MB/s: zh 66.8 /
 //!   41.9 → 92.9 / 52.7, mixed 57.0 / 47.7 → 58.5 / 50.5.
 //! - the memo with 4-byte slots, exact through a bijective key mix (slot
-//!   index plus a tag, `memo_slot`), at 2^20 slots (4 MB) instead of 2^18
+//!   index plus a tag, `memo_set`), at 2^20 slots (4 MB) instead of 2^18
 //!   8-byte slots (2 MB). `perf annotate` had the memo load as the largest
 //!   single stall (a third of the walk's time on Chinese text).
 //!   `examples/piece_bench.rs`, o200k, seconds per pass over the pieces in
@@ -301,7 +301,7 @@ impl Backtrack {
                         if self.id_bits != 0 {
                             prefetch(
                                 memo.as_ptr()
-                                    .wrapping_add(memo_slot(self.id_bits, token, t).0 * WAYS),
+                                    .wrapping_add(memo_set(self.id_bits, token, t).0 * WAYS),
                             );
                         }
                     });
@@ -352,7 +352,7 @@ const SET_BITS: u32 = MEMO_BITS - WAYS.trailing_zeros();
 /// bijection of its `2 * id_bits` bits (multiplications by odd constants
 /// and a shift-xor), so set and tag together identify the pair.
 #[inline(always)]
-fn memo_slot(id_bits: u32, a: u32, b: u32) -> (usize, u32) {
+fn memo_set(id_bits: u32, a: u32, b: u32) -> (usize, u32) {
     let bits = 2 * id_bits;
     let mask = (1u64 << bits) - 1;
     let mut x =
@@ -372,7 +372,7 @@ fn memo_get_or(
     b: u32,
     compute: impl FnOnce() -> bool,
 ) -> bool {
-    let (set, tag) = memo_slot(id_bits, a, b);
+    let (set, tag) = memo_set(id_bits, a, b);
     let ways: &mut [u32; WAYS] = (&mut memo[set * WAYS..set * WAYS + WAYS])
         .try_into()
         .expect("a set is WAYS entries");
@@ -670,7 +670,7 @@ mod tests {
             let mut seen = vec![false; 1 << (2 * id_bits)];
             for a in 0..n {
                 for b in 0..n {
-                    let (i, tag) = memo_slot(id_bits, a, b);
+                    let (i, tag) = memo_set(id_bits, a, b);
                     assert!(i < 1 << SET_BITS && tag < 1 << 30);
                     let k = (i << (2 * id_bits - SET_BITS)) | tag as usize;
                     assert!(!seen[k], "pairs collide in set {i}, tag {tag}");
@@ -699,7 +699,7 @@ mod tests {
         let mut by_set: rustc_hash::FxHashMap<usize, Vec<(u32, u32)>> = Default::default();
         for a in 0..1u32 << id_bits {
             for b in 0..1u32 << id_bits {
-                let (set, _) = memo_slot(id_bits, a, b);
+                let (set, _) = memo_set(id_bits, a, b);
                 if set < 8 {
                     by_set.entry(set).or_default().push((a, b));
                 }

@@ -443,11 +443,11 @@ impl BpeModel {
                     }
                 }
                 if b.len() > 1 && b.len() <= cache::MAX_PIECE && b[0] < 0x80 {
-                    scratch.encode_cached(self.cache_owner, b, out, |out, memo| {
-                        self.encode_bytes_uncached(b, out, start, memo)
+                    scratch.encode_cached(self.cache_owner, b, out, |out, _| {
+                        self.encode_bytes_uncached(b, out, start)
                     });
                 } else {
-                    self.encode_bytes_uncached(b, out, start, &mut scratch.memo);
+                    self.encode_bytes_uncached(b, out, start);
                 }
                 return;
             }
@@ -473,7 +473,6 @@ impl BpeModel {
     /// the piece cache, and only then encode.
     #[inline]
     fn encode_ranked(&self, bt: &Backtrack, b: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
-        let start = out.len();
         if b.len() > 1 && b[0] >= 0x80 {
             bt.encode_with(b, out, &mut scratch.memo);
             return;
@@ -496,31 +495,37 @@ impl BpeModel {
         }
         if b.len() > 1 && b.len() <= cache::MAX_PIECE {
             scratch.encode_cached(self.cache_owner, b, out, |out, memo| {
-                self.encode_bytes_uncached(b, out, start, memo)
+                self.encode_ranked_uncached(bt, b, out, memo)
             });
         } else {
-            self.encode_bytes_uncached(b, out, start, &mut scratch.memo);
+            self.encode_ranked_uncached(bt, b, out, &mut scratch.memo);
         }
     }
 
-    /// Byte-level BPE of one piece that is not a token itself.
-    fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize, memo: &mut Memo) {
-        let bt = self.backtracker();
-        if let (Some(pairs), 2..=15, true, Some(bt)) = (&self.pair_ranks, b.len(), b.is_ascii(), bt)
-        {
-            ranked::merge_short(
+    /// [`Self::encode_ranked`] of a piece that is not a token itself: short
+    /// pure-ASCII pieces by tiktoken's merge loop, others by the walk.
+    fn encode_ranked_uncached(
+        &self,
+        bt: &Backtrack,
+        b: &[u8],
+        out: &mut Vec<u32>,
+        memo: &mut Memo,
+    ) {
+        match (&self.pair_ranks, b.len()) {
+            (Some(pairs), 2..=15) if b.is_ascii() => ranked::merge_short(
                 b,
                 pairs,
                 |s| bt.exact(s),
                 |x| self.byte_ids[x as usize],
                 out,
-            );
-            return;
+            ),
+            _ => bt.encode_with(b, out, memo),
         }
-        if let Some(bt) = bt {
-            bt.encode_with(b, out, memo);
-            return;
-        }
+    }
+
+    /// Byte-level BPE of one piece that is not a token itself, by the merge
+    /// loop.
+    fn encode_bytes_uncached(&self, b: &[u8], out: &mut Vec<u32>, start: usize) {
         out.extend(
             b.iter()
                 .map(|&x| self.byte_ids[x as usize])

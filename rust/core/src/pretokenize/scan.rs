@@ -352,62 +352,13 @@ static ASCII: [u8; 256] = {
     t
 };
 
-/// o200k's piece at `i` when every byte it depends on is ASCII (the common
-/// case), decided by byte classes; `None` hands over to [`o200k`]'s general
-/// path. ASCII letters are either in the pattern's "upper" class or its
-/// "lower" class, never both, so a word is its maximal `[A-Z]*` run followed
-/// by its maximal `[a-z]*` run, whichever alternative matches it.
+/// The class of the byte at `j`, [`A_END`] past the end.
 #[inline(always)]
-fn o200k_ascii(x: &Text<'_>, i: usize) -> Option<usize> {
-    let b = x.b;
-    let class = |j: usize| {
-        if j < b.len() {
-            ASCII[b[j] as usize]
-        } else {
-            A_END
-        }
-    };
-    let word = |s: usize| -> Option<usize> {
-        let mut j = s;
-        while class(j) == A_UP {
-            j += 1;
-        }
-        while class(j) == A_LO {
-            j += 1;
-        }
-        match class(j) {
-            A_HIGH => None,
-            A_PUNCT if b[j] == b'\'' => Some(x.suffix(j)),
-            _ => Some(j),
-        }
-    };
-    match class(i) {
-        A_LO | A_UP => word(i),
-        A_DIGIT => {
-            let mut j = i + 1;
-            while j < i + 3 && class(j) == A_DIGIT {
-                j += 1;
-            }
-            (j == i + 3 || class(j) != A_HIGH).then_some(j)
-        }
-        c @ (A_SPACE | A_PUNCT | A_WS) => match class(i + 1) {
-            A_LO | A_UP => word(i + 1),
-            A_PUNCT if c != A_WS => {
-                let mut j = i + 1;
-                while class(j) == A_PUNCT {
-                    j += 1;
-                }
-                if class(j) == A_HIGH {
-                    return None;
-                }
-                Some(x.ascii_run(j, b"\r\n/"))
-            }
-            A_SPACE | A_DIGIT | A_NL | A_WS | A_END if c == A_PUNCT => {
-                Some(x.ascii_run(i + 1, b"\r\n/"))
-            }
-            _ => None,
-        },
-        _ => None,
+fn class_at(b: &[u8], j: usize) -> u8 {
+    if j < b.len() {
+        ASCII[b[j] as usize]
+    } else {
+        A_END
     }
 }
 
@@ -430,13 +381,62 @@ fn ascii_letters(b: &[u8], mut j: usize) -> Option<usize> {
     (j == b.len() || b[j] < 0x80).then_some(j)
 }
 
-/// The class of the byte at `j`, [`A_END`] past the end.
+/// `\p{N}{1,3}` from the ASCII digit at `i`; `None` when fewer than three
+/// digits end at a non-ASCII character (which might be a digit).
 #[inline(always)]
-fn class_at(b: &[u8], j: usize) -> u8 {
-    if j < b.len() {
-        ASCII[b[j] as usize]
-    } else {
-        A_END
+fn ascii_digits3(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < i + 3 && class_at(b, j) == A_DIGIT {
+        j += 1;
+    }
+    (j == i + 3 || class_at(b, j) != A_HIGH).then_some(j)
+}
+
+/// cl100k's and o200k's ` ?[^\s\p{L}\p{N}]+` followed by a run of `tail`,
+/// at a space, punctuation or other whitespace `c` (at `i`) that no letter
+/// follows; `None` for the general path.
+#[inline(always)]
+fn ascii_punct_piece(x: &Text<'_>, i: usize, c: u8, tail: &[u8]) -> Option<usize> {
+    match class_at(x.b, i + 1) {
+        A_PUNCT if c != A_WS => {
+            let j = ascii_class_run(x.b, i + 1, A_PUNCT)?;
+            Some(x.ascii_run(j, tail))
+        }
+        A_SPACE | A_DIGIT | A_NL | A_WS | A_END if c == A_PUNCT => Some(x.ascii_run(i + 1, tail)),
+        _ => None,
+    }
+}
+
+/// o200k's piece at `i` when every byte it depends on is ASCII (the common
+/// case), decided by byte classes; `None` hands over to [`o200k`]'s general
+/// path. ASCII letters are either in the pattern's "upper" class or its
+/// "lower" class, never both, so a word is its maximal `[A-Z]*` run followed
+/// by its maximal `[a-z]*` run, whichever alternative matches it.
+#[inline(always)]
+fn o200k_ascii(x: &Text<'_>, i: usize) -> Option<usize> {
+    let b = x.b;
+    let word = |s: usize| -> Option<usize> {
+        let mut j = s;
+        while class_at(b, j) == A_UP {
+            j += 1;
+        }
+        while class_at(b, j) == A_LO {
+            j += 1;
+        }
+        match class_at(b, j) {
+            A_HIGH => None,
+            A_PUNCT if b[j] == b'\'' => Some(x.suffix(j)),
+            _ => Some(j),
+        }
+    };
+    match class_at(b, i) {
+        A_LO | A_UP => word(i),
+        A_DIGIT => ascii_digits3(b, i),
+        c @ (A_SPACE | A_PUNCT | A_WS) => match class_at(b, i + 1) {
+            A_LO | A_UP => word(i + 1),
+            _ => ascii_punct_piece(x, i, c, b"\r\n/"),
+        },
+        _ => None,
     }
 }
 
@@ -447,24 +447,11 @@ fn cl100k_ascii(x: &Text<'_>, i: usize) -> Option<usize> {
     let b = x.b;
     match class_at(b, i) {
         A_LO | A_UP => ascii_letters(b, i + 1),
-        A_DIGIT => {
-            let mut j = i + 1;
-            while j < i + 3 && class_at(b, j) == A_DIGIT {
-                j += 1;
-            }
-            (j == i + 3 || class_at(b, j) != A_HIGH).then_some(j)
-        }
+        A_DIGIT => ascii_digits3(b, i),
         _ if b[i] == b'\'' => None,
         c @ (A_SPACE | A_PUNCT | A_WS) => match class_at(b, i + 1) {
             A_LO | A_UP => ascii_letters(b, i + 2),
-            A_PUNCT if c != A_WS => {
-                let j = ascii_class_run(b, i + 1, A_PUNCT)?;
-                Some(x.ascii_run(j, b"\r\n"))
-            }
-            A_SPACE | A_DIGIT | A_NL | A_WS | A_END if c == A_PUNCT => {
-                Some(x.ascii_run(i + 1, b"\r\n"))
-            }
-            _ => None,
+            _ => ascii_punct_piece(x, i, c, b"\r\n"),
         },
         _ => None,
     }
