@@ -80,7 +80,7 @@
 //!   interleaved runs each).
 //! - the memo 4-way set associative (`memo_get_or`: a set is one 16-byte
 //!   block compared with one SSE2 instruction; a new answer goes first and
-//!   the oldest leaves), same 4 MB. Counting lookups in `piece_bench` (16
+//!   the oldest leaves), same 4 MB. Counting lookups in a build of `piece_bench` with counters (16
 //!   passes over the pieces), direct-mapped missed 12-13% of them on both
 //!   corpora, while a 64 MB memo missed 2.5-3%: about 700,000 distinct pairs
 //!   per corpus, so most misses were conflicts. `encode_bench`, o200k, best of
