@@ -512,13 +512,9 @@ impl BpeModel {
         memo: &mut Memo,
     ) {
         match (&self.pair_ranks, b.len()) {
-            (Some(pairs), 2..=15) if b.is_ascii() => ranked::merge_short(
-                b,
-                pairs,
-                |s| bt.exact(s),
-                |x| self.byte_ids[x as usize],
-                out,
-            ),
+            (Some(pairs), 2..=15) if b.is_ascii() => {
+                ranked::merge_short(b, pairs, bt, |x| self.byte_ids[x as usize], out)
+            }
             _ => bt.encode_with(b, out, memo),
         }
     }
