@@ -15,18 +15,25 @@
 //! environment variable, list / numpy on Chinese text with o200k (ids mostly
 //! above 100,000) was 0.77-0.78 interning all ids, 0.87-0.89 with fresh ints
 //! and 0.84-0.86 interning ids below 65,536; on mixed text with cl100k
-//! 0.82-0.85, 0.75 and 0.83-0.85. So ids below [`INTERNED`] are interned.
-//! Once the core got faster the list was over a quarter of the call on
-//! Chinese text (o200k, zh-10M: list 44.9, numpy 61.3 MB/s, 0.73): those
-//! ids are mostly above 65,536, each a fresh int made and freed. A small
-//! direct-mapped table of recently made ints for those ids ([`Recent`],
-//! 8,192 slots) brought it to 57.5 against 61.7 MB/s (0.93); on the mixed
-//! sample list / numpy stayed at 0.83-0.84 (o200k and cl100k).
+//! 0.82-0.85, 0.75 and 0.83-0.85. Ids below 65,536 were then interned up
+//! front, and larger ids went through a direct-mapped table of 8,192
+//! recently made ints (o200k, zh-10M: list / numpy 0.73 → 0.93).
+//!
+//! In `perf annotate` the list loop's time was nearly all the reference
+//! count update, a cache miss on the int: ints made up front in id order
+//! put frequent ids anywhere in 2 MB. Now every id's int is made the first
+//! time the id is returned ([`Ints`]), so ints lie in memory in the order
+//! ids are first seen, frequent ones mostly first and together. Best of six
+//! passes, three processes each, interleaved, in a temporary build that
+//! chose the scheme from an environment variable (list / numpy): o200k mixed
+//! 0.82-0.86 → 0.85-0.88, o200k zh 0.84-0.85 → 0.85-0.90, cl100k mixed
+//! 0.82-0.85 → 0.87-0.89. The same lazy table for ids below 65,536 only
+//! (the rest through the recent table) was in between. Prefetching each
+//! int eight ids ahead did nothing (0.79 either way).
 
 use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyString};
 use rustc_hash::FxHashSet;
 use std::path::PathBuf;
@@ -35,50 +42,37 @@ use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::SpecialSet;
 use toksmith::Error;
 
-/// Ids below this get one shared Python int each (see the performance notes).
-const INTERNED: usize = 1 << 16;
-/// Slots (log2) of each tokenizer's table of recently made ints for the
-/// other ids.
-const RECENT_BITS: u32 = 13;
+/// Ids below this share one Python int each once seen (see the performance
+/// notes); larger ids (only in vocabularies this large) get a fresh int.
+const SHARED_LIMIT: usize = 1 << 20;
 
-/// A direct-mapped table of recently made ints for ids at or above
-/// [`INTERNED`]: a repeated id (common words in scripts whose tokens have
-/// large ids) costs a reference count instead of an allocation and a free.
-type Recent = Vec<Option<(u32, Py<PyInt>)>>;
+/// One Python int per id, made the first time the id is returned (`None`
+/// until then), so that ints are laid out in memory in the order ids are
+/// first seen, frequent ones first.
+type Ints = Vec<Option<Py<PyInt>>>;
 
 /// A tokenizer: immutable, thread-safe, cheap to share.
 #[pyclass(frozen, module = "toksmith._core", name = "Tokenizer")]
 pub(crate) struct PyTokenizer {
     pub(crate) inner: toksmith::Tokenizer,
-    /// One Python `int` per id below [`INTERNED`], made on first use: an
-    /// encoded list then costs a reference count for such an id instead of
-    /// an allocation.
-    ints: PyOnceLock<Vec<Py<PyInt>>>,
-    /// Recently made ints for larger ids (see [`Recent`]); empty until used.
-    recent: std::sync::Mutex<Recent>,
+    /// The shared ints (see [`Ints`]); empty until the first list is made.
+    ints: std::sync::Mutex<Ints>,
 }
 
 impl PyTokenizer {
     pub(crate) fn new(inner: toksmith::Tokenizer) -> Self {
         PyTokenizer {
             inner,
-            ints: PyOnceLock::new(),
-            recent: std::sync::Mutex::new(Vec::new()),
+            ints: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// `ids` as a Python list of ints, sharing the interned and the recent
-    /// ints.
+    /// `ids` as a Python list of ints, sharing the ints of earlier lists.
     fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
-        let ints = self.ints.get_or_init(py, || {
-            (0..self.inner.vocab_size().min(INTERNED) as u32)
-                .map(|i| PyInt::new(py, i).unbind())
-                .collect()
-        });
         // The list is made first: it is a tracked object, so making it may
         // run the garbage collector and with it any finalizer, which could
         // encode again on this thread. Only plain ints are made while the
-        // table of recent ints is held, and a table already held (by this
+        // table of shared ints is held, and a table already held (by this
         // thread further up, or by another thread) is simply not used.
         let len = ids.len() as pyo3::ffi::Py_ssize_t;
         // SAFETY: a new list of `len` null items, which no one else sees
@@ -88,25 +82,19 @@ impl PyTokenizer {
             Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(len))?
                 .cast_into_unchecked::<PyList>()
         };
-        let mut recent = self.recent.try_lock().ok();
-        if let Some(r) = recent.as_mut().filter(|r| r.is_empty()) {
-            r.resize_with(1 << RECENT_BITS, || None);
+        let mut ints = self.ints.try_lock().ok();
+        if let Some(t) = ints.as_mut().filter(|t| t.is_empty()) {
+            t.resize_with(self.inner.vocab_size().min(SHARED_LIMIT), || None);
         }
         for (k, &id) in ids.iter().enumerate() {
-            let obj = match (ints.get(id as usize), recent.as_mut()) {
-                (Some(i), _) => i.clone_ref(py),
-                (None, Some(r)) => {
-                    let h = id.wrapping_mul(0x9E37_79B9) >> (32 - RECENT_BITS);
-                    match &mut r[h as usize] {
-                        Some((x, o)) if *x == id => o.clone_ref(py),
-                        slot => {
-                            let o = PyInt::new(py, id).unbind();
-                            *slot = Some((id, o.clone_ref(py)));
-                            o
-                        }
-                    }
+            let obj = match ints.as_mut().and_then(|t| t.get_mut(id as usize)) {
+                Some(Some(o)) => o.clone_ref(py),
+                Some(slot) => {
+                    let o = PyInt::new(py, id).unbind();
+                    *slot = Some(o.clone_ref(py));
+                    o
                 }
-                (None, None) => PyInt::new(py, id).unbind(),
+                None => PyInt::new(py, id).unbind(),
             };
             // SAFETY: `k` is below the list's length; the slot is empty.
             unsafe {
