@@ -466,13 +466,34 @@ impl BpeModel {
 
     /// Byte-level BPE of one piece with the backtracking encoder's model (a
     /// rank-ordered vocabulary in which every token encodes to itself).
-    /// Non-ASCII-led pieces go straight to the walk, which finds a whole token
-    /// without a lookup first. Others of up to 15 bytes try the table of
-    /// recent whole tokens, then the trie (a walk of the piece's bytes, which
-    /// for most pieces that are not tokens stops within a few bytes), then
-    /// the piece cache, and only then encode.
+    /// Pieces of one or two bytes (two in five on mixed text) are read from
+    /// direct tables: one byte is a token, and two bytes are a token or two.
+    /// Other non-ASCII-led pieces go straight to the walk, which finds a
+    /// whole token without a lookup first. Others of up to 15 bytes try the
+    /// table of recent whole tokens, then the trie (a walk of the piece's
+    /// bytes, which for most pieces that are not tokens stops within a few
+    /// bytes), then the piece cache, and only then encode.
     #[inline]
     fn encode_ranked(&self, bt: &Backtrack, b: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
+        match (b, &self.pair_ranks) {
+            (&[x], _) if self.byte_ids[x as usize] != u32::MAX => {
+                out.push(self.byte_ids[x as usize]);
+                return;
+            }
+            (&[x, y], Some(pairs)) => {
+                let id = pairs[(x as usize) << 8 | y as usize];
+                let (i, j) = (self.byte_ids[x as usize], self.byte_ids[y as usize]);
+                if id != u32::MAX {
+                    out.push(id);
+                    return;
+                }
+                if i != u32::MAX && j != u32::MAX {
+                    out.extend_from_slice(&[i, j]);
+                    return;
+                }
+            }
+            _ => {}
+        }
         if b.len() > 1 && b[0] >= 0x80 {
             bt.encode_with(b, out, &mut scratch.memo);
             return;
