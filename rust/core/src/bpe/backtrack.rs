@@ -114,6 +114,13 @@
 //!   check's memo sets: zh o200k in text order 0.096-0.113 s before,
 //!   0.102-0.106 s with it (five interleaved runs); mixed within noise.
 //!   After the walk of a Han token there is little left to overlap.
+//! - tried and rejected: taking tokens greedily (longest match) eight at a
+//!   time and checking their pairs together, the backtracking walk taking
+//!   over at the first pair that is not compatible (the greedy sequence is
+//!   the encoding when all its pairs are compatible), so that a batch's memo
+//!   misses overlap: `piece_bench` zh o200k in text order 0.100-0.105 s
+//!   before, 0.096-0.104 s with it; mixed within noise. `perf` then shows
+//!   the trie walk's dependent slot loads as the critical path instead.
 //! - tried and rejected: the 4-way memo at 2^18 entries (1 MB, to stay near
 //!   L2): zh o200k 0.094-0.102 → 0.132-0.140 s, mixed 0.205-0.207 →
 //!   0.226-0.240 s. Its hit rate matters more than its latency.
