@@ -121,6 +121,14 @@
 //!   misses overlap: `piece_bench` zh o200k in text order 0.100-0.105 s
 //!   before, 0.096-0.104 s with it; mixed within noise. `perf` then shows
 //!   the trie walk's dependent slot loads as the critical path instead.
+//! - tried and rejected: jumping over a whole three-byte character in one
+//!   probe of an open-addressing table (key: slot and the three bytes;
+//!   31,821 entries for o200k, 1 MB) from the nodes where no token ends
+//!   inside the character, instead of three dependent slot loads:
+//!   `piece_bench` zh o200k in text order 0.097-0.125 s before, 0.114-0.153
+//!   s with it; mixed no better. The probe is a miss of its own, and the
+//!   slots it skips are often near each other (children are placed just
+//!   past their parent).
 //! - tried and rejected: the 4-way memo at 2^18 entries (1 MB, to stay near
 //!   L2): zh o200k 0.094-0.102 → 0.132-0.140 s, mixed 0.205-0.207 →
 //!   0.226-0.240 s. Its hit rate matters more than its latency.
