@@ -220,7 +220,11 @@ def test_compat_encoding_constructed_like_tiktoken(pair, sample_text):
                                    special_tokens=ref._special_tokens, explicit_n_vocab=ref.n_vocab)
     text = sample_text[:20000] + "\ud800 lone surrogate"
     assert enc.encode(text) == ref.encode(text)
+    assert enc.encode_ordinary(text) == ref.encode_ordinary(text)
+    assert enc.encode_to_numpy(text).tolist() == ref.encode(text)
     assert enc.encode_batch([text, "x"], num_threads=2) == ref.encode_batch([text, "x"], num_threads=2)
+    assert enc.encode_ordinary_batch([text, "x"], num_threads=2) == ref.encode_ordinary_batch([text, "x"],
+                                                                                             num_threads=2)
     assert enc.decode(ref.encode(text)) == ref.decode(ref.encode(text))
     assert enc.encode_single_token("<|endoftext|>") == ref.encode_single_token("<|endoftext|>")
     assert enc.encode_single_token(b"hello") == ref.encode_single_token(b"hello")

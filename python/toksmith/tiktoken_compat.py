@@ -23,15 +23,6 @@ _Allowed = Union[Literal["all"], AbstractSet[str]]
 _Disallowed = Union[Literal["all"], Collection[str]]
 
 
-def _clean(text: str) -> str:
-    """tiktoken's treatment of lone surrogates: replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 class Encoding:
     """tiktoken's ``Encoding`` interface over a toksmith :class:`Tokenizer`."""
 
@@ -72,22 +63,22 @@ class Encoding:
 
     # encoding
     def encode_ordinary(self, text: str) -> list[int]:
-        return self._tok.encode_ordinary(_clean(text))
+        return self._tok.encode_ordinary(text)
 
     def encode(
         self, text: str, *, allowed_special: _Allowed = set(), disallowed_special: _Disallowed = "all"
     ) -> list[int]:
-        return self._tok.encode(_clean(text), allowed_special=allowed_special, disallowed_special=disallowed_special)
+        return self._tok.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
 
     def encode_to_numpy(
         self, text: str, *, allowed_special: _Allowed = set(), disallowed_special: _Disallowed = "all"
     ) -> Any:
         return self._tok.encode_to_numpy(
-            _clean(text), allowed_special=allowed_special, disallowed_special=disallowed_special
+            text, allowed_special=allowed_special, disallowed_special=disallowed_special
         )
 
     def encode_ordinary_batch(self, text: list[str], *, num_threads: int = 8) -> list[list[int]]:
-        return self._tok.encode_ordinary_batch([_clean(t) for t in text], num_threads=num_threads)
+        return self._tok.encode_ordinary_batch(list(text), num_threads=num_threads)
 
     def encode_batch(
         self,
@@ -98,7 +89,7 @@ class Encoding:
         disallowed_special: _Disallowed = "all",
     ) -> list[list[int]]:
         return self._tok.encode_batch(
-            [_clean(t) for t in text],
+            list(text),
             num_threads=num_threads,
             allowed_special=allowed_special,
             disallowed_special=disallowed_special,

@@ -218,14 +218,15 @@ impl PyTokenizer {
     fn encode<'py>(
         &self,
         py: Python<'py>,
-        text: &str,
+        text: &Bound<'_, PyString>,
         allowed_special: Option<&Bound<'_, PyAny>>,
         disallowed_special: Option<&Bound<'_, PyAny>>,
         add_special_tokens: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = specials(allowed_special, disallowed_special)?;
+        let text = text_of(text)?;
         let ids = py
-            .detach(|| self.inner.encode(text, &a, &d, add_special_tokens))
+            .detach(|| self.inner.encode(&text, &a, &d, add_special_tokens))
             .py(py)?;
         self.list(py, &ids)
     }
@@ -266,9 +267,10 @@ impl PyTokenizer {
     fn encode_ordinary_batch<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'_, PyString>>,
         num_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let texts = texts_of(texts)?;
         let batch = py
             .detach(|| {
                 self.inner
