@@ -482,11 +482,11 @@ impl BpeModel {
             }
             (&[x, y], Some(pairs)) => {
                 let id = pairs[(x as usize) << 8 | y as usize];
-                let (i, j) = (self.byte_ids[x as usize], self.byte_ids[y as usize]);
                 if id != u32::MAX {
                     out.push(id);
                     return;
                 }
+                let (i, j) = (self.byte_ids[x as usize], self.byte_ids[y as usize]);
                 if i != u32::MAX && j != u32::MAX {
                     out.extend_from_slice(&[i, j]);
                     return;

@@ -41,7 +41,7 @@
 //! (its words are two runs, `[A-Z]*` then `[a-z]*`), cl100k 362-375 →
 //! 469-480, gpt2 377-380 → 468-483 (one run of either case).
 //! Runs of ASCII whitespace (a tenth of the pieces of mixed text: newlines,
-//! indentation) are then decided on the fast path too (`ascii_ws_piece`),
+//! indentation) are then decided on the fast path too (`ascii_ws`),
 //! not after o200k's word alternatives fail: o200k 355-386 → 386-399 MB/s,
 //! cl100k within noise (its general path reaches the run at once).
 //! Tried and rejected: a shortcut for CJK Unified Ideographs (lead byte and
@@ -260,6 +260,17 @@ impl WsRun {
             self.last_start
         }
     }
+
+    /// cl100k's and o200k's whitespace alternatives over the run:
+    /// `\s*[\r\n]+` (cl100k: `\s*[\r\n]`) up to its last newline, else
+    /// [`Self::lookahead_end`]; with `end_first` (cl100k's `\s++$`) a run
+    /// that ends the text is taken whole before anything else.
+    fn newline_piece(&self, end_first: bool) -> usize {
+        if end_first && self.at_end {
+            return self.end;
+        }
+        self.last_nl_end.unwrap_or_else(|| self.lookahead_end())
+    }
 }
 
 fn gpt2(x: &Text<'_>, i: usize) -> usize {
@@ -316,14 +327,7 @@ fn cl100k(x: &Text<'_>, i: usize) -> usize {
     if f & OTHER_MASK == 0 {
         return x.ascii_run(x.run_other(i), b"\r\n");
     }
-    let ws = x.ws(i);
-    if ws.at_end {
-        return ws.end;
-    }
-    if let Some(e) = ws.last_nl_end {
-        return e;
-    }
-    ws.lookahead_end()
+    x.ws(i).newline_piece(true)
 }
 
 /// ASCII byte classes for [`o200k_ascii`]: what o200k's alternatives need to
@@ -455,31 +459,29 @@ fn ascii_punct_piece(x: &Text<'_>, i: usize, c: u8, tail: &[u8]) -> Option<usize
     }
 }
 
-/// cl100k's and o200k's whitespace alternatives (`\s*[\r\n]+` or
-/// `\s*[\r\n]`, then `\s+(?!\S)`, then `\s+`; cl100k first takes a run
-/// that ends the text, `\s++$`, when `end_first`) over a run of ASCII
-/// whitespace from `i` that no letter or punctuation joins; `None` when the
-/// run stops at a non-ASCII character (which might be whitespace).
+/// [`Text::ws`] over the run of ASCII whitespace from `i` (a whitespace
+/// byte), one byte per character and no decoding; `None` when the run stops
+/// at a non-ASCII character (which might be whitespace).
 #[inline(always)]
-fn ascii_ws_piece(b: &[u8], i: usize, end_first: bool) -> Option<usize> {
+fn ascii_ws(b: &[u8], i: usize) -> Option<WsRun> {
     let mut j = i;
-    let mut nl_end = None;
+    let mut last_nl_end = None;
     while j < b.len() {
         match ASCII[b[j] as usize] {
             A_SPACE | A_WS => {}
-            A_NL => nl_end = Some(j + 1),
+            A_NL => last_nl_end = Some(j + 1),
             A_HIGH => return None,
             _ => break,
         }
         j += 1;
     }
-    let at_end = j == b.len();
-    if at_end && end_first {
-        return Some(j);
-    }
-    // Up to the last newline; else the run, less its last character when
-    // that character is followed by one that is not whitespace.
-    Some(nl_end.unwrap_or(if at_end || j - i == 1 { j } else { j - 1 }))
+    Some(WsRun {
+        end: j,
+        last_start: j - 1,
+        multi: j - i >= 2,
+        last_nl_end,
+        at_end: j == b.len(),
+    })
 }
 
 /// o200k's piece at `i` when every byte it depends on is ASCII (the common
@@ -495,10 +497,12 @@ fn o200k_ascii(x: &Text<'_>, i: usize) -> Option<usize> {
         A_DIGIT => return ascii_digits3(b, i),
         c @ (A_SPACE | A_PUNCT | A_WS) => match class_at(b, i + 1) {
             A_LO | A_UP => i + 1,
-            A_SPACE | A_WS | A_NL | A_END if c != A_PUNCT => return ascii_ws_piece(b, i, false),
+            A_SPACE | A_WS | A_NL | A_END if c != A_PUNCT => {
+                return ascii_ws(b, i).map(|w| w.newline_piece(false))
+            }
             _ => return ascii_punct_piece(x, i, c, b"\r\n/"),
         },
-        A_NL => return ascii_ws_piece(b, i, false),
+        A_NL => return ascii_ws(b, i).map(|w| w.newline_piece(false)),
         _ => return None,
     };
     let j = byte_run(b, byte_run(b, word, 0, b'A', 26), 0, b'a', 26);
@@ -520,10 +524,12 @@ fn cl100k_ascii(x: &Text<'_>, i: usize) -> Option<usize> {
         _ if b[i] == b'\'' => None,
         c @ (A_SPACE | A_PUNCT | A_WS) => match class_at(b, i + 1) {
             A_LO | A_UP => ascii_letters(b, i + 2),
-            A_SPACE | A_WS | A_NL | A_END if c != A_PUNCT => ascii_ws_piece(b, i, true),
+            A_SPACE | A_WS | A_NL | A_END if c != A_PUNCT => {
+                ascii_ws(b, i).map(|w| w.newline_piece(true))
+            }
             _ => ascii_punct_piece(x, i, c, b"\r\n"),
         },
-        A_NL => ascii_ws_piece(b, i, true),
+        A_NL => ascii_ws(b, i).map(|w| w.newline_piece(true)),
         _ => None,
     }
 }
@@ -579,11 +585,7 @@ fn o200k(x: &Text<'_>, i: usize) -> usize {
     if f & OTHER_MASK == 0 {
         return x.ascii_run(x.run_other(i), b"\r\n/");
     }
-    let ws = x.ws(i);
-    if let Some(e) = ws.last_nl_end {
-        return e;
-    }
-    ws.lookahead_end()
+    x.ws(i).newline_piece(false)
 }
 
 impl Scanner {
