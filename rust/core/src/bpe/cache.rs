@@ -162,18 +162,15 @@ pub(crate) fn words<const W: usize>(b: &[u8]) -> [u64; W] {
     let n = b.len();
     debug_assert!(n <= 8 * W);
     let mut w = [0u64; W];
-    let le4 = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    // One bounds check and one load each (indexing byte by byte made these
+    // out-of-line calls of some fifty instructions).
+    let le4 = |i: usize| {
+        let x: [u8; 4] = b[i..i + 4].try_into().unwrap_or_default();
+        u64::from(u32::from_le_bytes(x))
+    };
     let le8 = |i: usize| {
-        u64::from_le_bytes([
-            b[i],
-            b[i + 1],
-            b[i + 2],
-            b[i + 3],
-            b[i + 4],
-            b[i + 5],
-            b[i + 6],
-            b[i + 7],
-        ])
+        let x: [u8; 8] = b[i..i + 8].try_into().unwrap_or_default();
+        u64::from_le_bytes(x)
     };
     if n < 8 {
         if n >= 4 {

@@ -422,6 +422,30 @@ impl BpeModel {
         }
     }
 
+    /// The backtracking encoder when every piece goes to it (a
+    /// rank-ordered byte-level model without dropout): callers encoding
+    /// many pieces look it up once and call [`Self::encode_ranked_piece`],
+    /// instead of [`Self::encode_piece_in`] deciding it again per piece.
+    #[inline]
+    pub fn ranked_encoder(&self) -> Option<&Backtrack> {
+        match (self.dropout, &self.kind) {
+            (None, BpeKind::ByteLevel) => self.backtracker(),
+            _ => None,
+        }
+    }
+
+    /// [`Self::encode_piece_in`] with the encoder [`Self::ranked_encoder`] gave.
+    #[inline(always)]
+    pub fn encode_ranked_piece(
+        &self,
+        bt: &Backtrack,
+        piece: &str,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+    ) {
+        self.encode_ranked(bt, piece.as_bytes(), out, scratch);
+    }
+
     fn encode_piece_plain(&self, piece: &str, out: &mut Vec<u32>, scratch: &mut Scratch) {
         let start = out.len();
         match &self.kind {
@@ -473,7 +497,7 @@ impl BpeModel {
     /// table of recent whole tokens, then the trie (a walk of the piece's
     /// bytes, which for most pieces that are not tokens stops within a few
     /// bytes), then the piece cache, and only then encode.
-    #[inline]
+    #[inline(always)]
     fn encode_ranked(&self, bt: &Backtrack, b: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
         match (b, &self.pair_ranks) {
             (&[x], _) if self.byte_ids[x as usize] != u32::MAX => {

@@ -273,10 +273,9 @@ impl WsRun {
     }
 }
 
+/// The general path of the gpt2 scanner, for pieces its ASCII path leaves.
+#[inline(never)]
 fn gpt2(x: &Text<'_>, i: usize) -> usize {
-    if let Some(e) = gpt2_ascii(x.b, i) {
-        return e;
-    }
     let (c, l, f) = x.at(i);
     if c == u32::from(b'\'') {
         if let Some(e) = x.contraction(i + 1, false) {
@@ -301,10 +300,9 @@ fn gpt2(x: &Text<'_>, i: usize) -> usize {
     x.ws(i).lookahead_end()
 }
 
+/// The general path of the cl100k scanner, for pieces its ASCII path leaves.
+#[inline(never)]
 fn cl100k(x: &Text<'_>, i: usize) -> usize {
-    if let Some(e) = cl100k_ascii(x, i) {
-        return e;
-    }
     let (c, l, f) = x.at(i);
     if c == u32::from(b'\'') {
         if let Some(e) = x.contraction(i + 1, true) {
@@ -553,10 +551,9 @@ fn gpt2_ascii(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The general path of the o200k scanner, for pieces its ASCII path leaves.
+#[inline(never)]
 fn o200k(x: &Text<'_>, i: usize) -> usize {
-    if let Some(e) = o200k_ascii(x, i) {
-        return e;
-    }
     let (c, l, f) = x.at(i);
     let is_nl = c == u32::from(b'\r') || c == u32::from(b'\n');
     let opt = !is_nl && f & (L | N) == 0 && i + l < x.b.len();
@@ -601,22 +598,38 @@ impl Scanner {
 
     /// Calls `f` on each piece of `text`, in order; the pieces cover the text.
     #[inline]
-    pub fn for_each<'t>(self, text: &'t str, mut f: impl FnMut(&'t str)) {
-        let x = Text {
-            b: text.as_bytes(),
-            t: table(),
-        };
-        let mut i = 0;
-        while i < x.b.len() {
-            let e = match self {
-                Scanner::Gpt2 => gpt2(&x, i),
-                Scanner::Cl100k => cl100k(&x, i),
-                Scanner::O200k => o200k(&x, i),
-            };
-            debug_assert!(e > i);
-            f(&text[i..e]);
-            i = e;
+    // The closures are not redundant: passed as function items, the ASCII
+    // paths were called through a shim instead of inlined (callgrind: 4% more
+    // instructions in a whole encode).
+    #[allow(clippy::redundant_closure)]
+    pub fn for_each<'t>(self, text: &'t str, f: impl FnMut(&'t str)) {
+        match self {
+            Scanner::Gpt2 => scan(text, f, |x, i| gpt2_ascii(x.b, i), gpt2),
+            Scanner::Cl100k => scan(text, f, |x, i| cl100k_ascii(x, i), cl100k),
+            Scanner::O200k => scan(text, f, |x, i| o200k_ascii(x, i), o200k),
         }
+    }
+}
+
+/// Calls `f` on each piece of `text`: `fast` decides it when it can (inlined
+/// here), `general` otherwise (a call).
+#[inline(always)]
+fn scan<'t>(
+    text: &'t str,
+    mut f: impl FnMut(&'t str),
+    fast: impl Fn(&Text<'_>, usize) -> Option<usize>,
+    general: fn(&Text<'_>, usize) -> usize,
+) {
+    let x = Text {
+        b: text.as_bytes(),
+        t: table(),
+    };
+    let mut i = 0;
+    while i < x.b.len() {
+        let e = fast(&x, i).unwrap_or_else(|| general(&x, i));
+        debug_assert!(e > i);
+        f(&text[i..e]);
+        i = e;
     }
 }
 

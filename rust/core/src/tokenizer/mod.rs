@@ -288,8 +288,13 @@ impl Tokenizer {
     /// starts the input (HF `Metaspace`'s `first` scheme).
     fn encode_segment(&self, text: &str, at_start: bool, out: &mut Vec<u32>) -> Result<()> {
         match &self.model {
-            Model::Bpe(m) => crate::bpe::with_scratch(|s| {
-                self.for_each_normalized_piece(text, at_start, |p| m.encode_piece_in(p, out, s))
+            Model::Bpe(m) => crate::bpe::with_scratch(|s| match m.ranked_encoder() {
+                Some(bt) => self.for_each_normalized_piece(text, at_start, |p| {
+                    m.encode_ranked_piece(bt, p, out, s)
+                }),
+                None => {
+                    self.for_each_normalized_piece(text, at_start, |p| m.encode_piece_in(p, out, s))
+                }
             }),
             model => self.for_each_normalized_piece(text, at_start, |p| model.encode_piece(p, out)),
         }
