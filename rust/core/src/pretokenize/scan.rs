@@ -557,21 +557,28 @@ fn o200k(x: &Text<'_>, i: usize) -> usize {
     let (c, l, f) = x.at(i);
     let is_nl = c == u32::from(b'\r') || c == u32::from(b'\n');
     let opt = !is_nl && f & (L | N) == 0 && i + l < x.b.len();
-    if opt {
+    // Both word alternatives need a character of the upper or the lower
+    // class where they start: without one, they are not tried.
+    let g = if opt { x.flags(i + l) } else { 0 };
+    if g & (UP | LO) != 0 {
         if let Some(e) = x.upper_lower(i + l) {
             return e;
         }
     }
-    if let Some(e) = x.upper_lower(i) {
-        return e;
+    if f & (UP | LO) != 0 {
+        if let Some(e) = x.upper_lower(i) {
+            return e;
+        }
     }
-    if opt {
+    if g & UP != 0 {
         if let Some(e) = x.upper_then_lower(i + l) {
             return e;
         }
     }
-    if let Some(e) = x.upper_then_lower(i) {
-        return e;
+    if f & UP != 0 {
+        if let Some(e) = x.upper_then_lower(i) {
+            return e;
+        }
     }
     if f & N != 0 {
         return x.digits3(i);
