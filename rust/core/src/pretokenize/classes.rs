@@ -60,6 +60,25 @@ pub fn table() -> &'static [u8] {
     })
 }
 
+/// For each block of 64 three-byte characters (lead byte `0xE0 + hi`,
+/// second byte `0x80 + lo`, index `hi << 6 | lo`): the flags every character
+/// in it has (0 for blocks below U+0800, which are not three-byte). Blocks
+/// of CJK ideographs, kana or Hangul syllables are all letters of both o200k
+/// classes, so a scanner can step over such a character from its first two
+/// bytes, without decoding it.
+pub fn block3() -> &'static [u8; 1024] {
+    static B: OnceLock<[u8; 1024]> = OnceLock::new();
+    B.get_or_init(|| {
+        let t = table();
+        let mut b = [0u8; 1024];
+        for (k, slot) in b.iter_mut().enumerate().skip(0x800 >> 6) {
+            let first = k << 6;
+            *slot = t[first..first + 64].iter().fold(u8::MAX, |a, &f| a & f);
+        }
+        b
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +106,9 @@ mod tests {
         assert_eq!(t[0x3000], WS);
         assert_eq!(t['中' as usize], L | UP | LO);
         assert_eq!(t[0x378], 0); // unassigned
+        let b = block3();
+        assert_eq!(b[0x4E00 >> 6], L | UP | LO);
+        assert_eq!(b[0x3000 >> 6], 0); // CJK punctuation and spaces
+        assert_eq!(b[0x7FF >> 6], 0); // two-byte characters
     }
 }
