@@ -136,6 +136,26 @@
 //! - tried and rejected: the 4-way memo at 2^18 entries (1 MB, to stay near
 //!   L2): zh o200k 0.094-0.102 → 0.132-0.140 s, mixed 0.205-0.207 →
 //!   0.226-0.240 s. Its hit rate matters more than its latency.
+//!
+//! Measured since with callgrind as well (`--cache-sim=yes` with a 1 MB
+//! last level standing for L2, the encode of a 6 MB piece of the mixed
+//! sample twice, per 4 KB document, o200k), which counts instructions and
+//! simulated misses the same way every run, where this VM's timings move by
+//! 10-30%:
+//! - tried and rejected: a 64 KB front table of recent answers before the 4
+//!   MB memo (a simulation of the memo's query stream gave it 54% of hits,
+//!   64% at 256 KB): instructions +1%, L1 and L2 misses up, `encode_bench`
+//!   within noise (12 runs each). The pairs it would serve fast are the
+//!   ones whose memo lines stay in L2 anyway.
+//! - tried and rejected: the trie placed in id order, which is the order in
+//!   which tokens first reach a node (most frequent first), instead of depth
+//!   first: `piece_bench` in text order 0.207-0.219 → 0.221-0.236 s, the
+//!   non-ASCII pieces 0.067-0.071 → 0.075-0.080 s. The bytes of one
+//!   character no longer share a line. Depth first over the nodes of the
+//!   first quarter or sixteenth of tokens, then the rest: within noise.
+//! - tried and rejected: reusing the memo set and tag computed for the
+//!   prefetch in the check (the mix is a few multiplications): zh 576.0M →
+//!   574.7M instructions, not worth the bookkeeping.
 
 use rustc_hash::FxHashMap;
 

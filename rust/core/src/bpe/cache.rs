@@ -53,6 +53,30 @@
 //!   whole-token table (no hot table): slower, mixed cl100k 69 → 54-65 MB/s
 //!   and o200k 53 → 49-52 MB/s (`encode_bench`, interleaved runs), with or
 //!   without `Scratch::hot_whole` in front.
+//! - `words` indexed the piece byte by byte, which compiled to an
+//!   out-of-line closure of some fifty instructions per word; one slice
+//!   load per word: callgrind, 2 MB of mixed text encoded six times, o200k,
+//!   972M → 906M instructions for the whole encode.
+//! - tried and rejected (callgrind on 6 MB of mixed text twice, o200k, and
+//!   `encode_bench` runs interleaved):
+//!   - remembering pieces that are not tokens in the hot table too, so they
+//!     skip the trie: 803.2M → 803.9M instructions, L2 misses 1.297M →
+//!     1.320M; at 2^14 hot slots, L2 misses +10%.
+//!   - a Bloom filter of the tokens' short keys (256 KB, two bits in one
+//!     word) in front of the trie: 1.297M → 1.490M L2 misses. The trie walk
+//!     it skips for a piece that is not a token warms the very nodes that
+//!     `ranked::merge_short` walks next on a piece-cache miss: the trie's
+//!     misses there went 348k → 272k, `merge_short`'s 125k → 235k, and the
+//!     filter's own were 142k.
+//!   - the piece cache before the trie (a one-id result is the piece's
+//!     token and goes to the hot table): 773.6M → 770.8M instructions, L2
+//!     misses 1.297M → 1.365M; `encode_bench` 82.1 → 83.4 MB/s in one round
+//!     of six runs, 85.4 → 80.5 in the next, cl100k 104.4 → 96.9.
+//!   - keys read as whole 16- or 32-byte loads from the text after the
+//!     piece, masked to its length, instead of branching on the length:
+//!     callgrind's branch simulation counted 13.30M → 11.84M mispredictions
+//!     at the same instructions, but `encode_bench` did not move (86.8 →
+//!     86.2 MB/s, five runs each): the CPU predicts those branches better.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};

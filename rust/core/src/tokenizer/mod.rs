@@ -6,6 +6,15 @@
 //! pieces, and each piece is encoded by the model. A special token that is
 //! disallowed raises an error, as in tiktoken. `encode_ordinary` skips all of
 //! that and treats special-token text as ordinary text.
+//!
+//! Performance notes: for a rank-ordered byte-level model the path through
+//! the model (dropout, flavour, backtracking encoder) is chosen once per
+//! text (`BpeModel::ranked_encoder`), not per piece, and the per-piece
+//! encoder is inlined into the scanner's loop. callgrind on mixed text,
+//! o200k: 1005M → 972M instructions for the first (2 MB six times), 803M →
+//! 777M for the second (6 MB twice); `examples/encode_bench.rs` per 4 KB
+//! document, five interleaved runs each, median 70.8 → 74.4 MB/s for the
+//! second.
 
 mod decode;
 mod full;
