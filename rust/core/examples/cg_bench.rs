@@ -13,27 +13,16 @@
 //! The figures in the performance notes marked "callgrind" used the first
 //! 6 MB of the 20 MB mixed sample, cut at a line end.
 
-use toksmith::formats::tiktoken;
-use toksmith::pretokenize::Pretokenizer;
+mod common;
+
 use toksmith::tokenizer::{Model, Tokenizer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let ranks = tiktoken::read_file(args[1].as_ref())?;
-    let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
-    let pretok = Pretokenizer::new(Some(&args[2]))?;
-    let text = std::fs::read_to_string(&args[3])?;
+    let (model, pretok, text) = common::load(&args)?;
     model.uses_backtracking();
     let tok = Tokenizer::new(None, pretok, Model::Bpe(model), vec![], None)?;
-    let mut docs: Vec<&str> = Vec::new();
-    let mut start = 0;
-    for (i, _) in text.match_indices('\n') {
-        if i + 1 - start >= 4096 {
-            docs.push(&text[start..i + 1]);
-            start = i + 1;
-        }
-    }
-    docs.push(&text[start..]);
+    let docs = common::docs(&text);
     let passes = std::env::var("PASSES")
         .ok()
         .and_then(|v| v.parse().ok())

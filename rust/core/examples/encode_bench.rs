@@ -1,17 +1,14 @@
 //! Times splitting and encoding a text file with a tiktoken rank file:
 //! `cargo run --release --example encode_bench -- RANKS PATTERN TEXT`.
 
+mod common;
+
 use std::time::Instant;
-use toksmith::formats::tiktoken;
-use toksmith::pretokenize::Pretokenizer;
 use toksmith::tokenizer::{Model, Tokenizer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let ranks = tiktoken::read_file(args[1].as_ref())?;
-    let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
-    let pretok = Pretokenizer::new(Some(&args[2]))?;
-    let text = std::fs::read_to_string(&args[3])?;
+    let (model, pretok, text) = common::load(&args)?;
     let t = Instant::now();
     println!(
         "backtracking: {} (built in {:.2}s)",
@@ -20,15 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let tok = Tokenizer::new(None, pretok.clone(), Model::Bpe(model), vec![], None)?;
     let mb = text.len() as f64 / 1e6;
-    let mut docs: Vec<&str> = Vec::new();
-    let mut start = 0;
-    for (i, _) in text.match_indices('\n') {
-        if i + 1 - start >= 4096 {
-            docs.push(&text[start..i + 1]);
-            start = i + 1;
-        }
-    }
-    docs.push(&text[start..]);
+    let docs = common::docs(&text);
     for _ in 0..3 {
         let t = Instant::now();
         let mut n = 0usize;

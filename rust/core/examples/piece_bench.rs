@@ -4,19 +4,16 @@
 //! repeats one class 20 times (for profiling):
 //! `cargo run --release --example piece_bench -- RANKS PATTERN TEXT`.
 
+mod common;
+
 use std::time::Instant;
-use toksmith::formats::tiktoken;
-use toksmith::pretokenize::Pretokenizer;
 
 /// The piece classes, in the order of `classes`.
 const NAMES: [&str; 4] = ["whole", "ascii", "other", "long"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let ranks = tiktoken::read_file(args[1].as_ref())?;
-    let model = tiktoken::model_from_ranks(&ranks, &args[1])?;
-    let pretok = Pretokenizer::new(Some(&args[2]))?;
-    let text = std::fs::read_to_string(&args[3])?;
+    let (model, pretok, text) = common::load(&args)?;
     model.uses_backtracking();
     let mut pieces: Vec<&str> = Vec::new();
     let t = Instant::now();
