@@ -427,7 +427,7 @@ impl BpeModel {
     /// many pieces look it up once and call [`Self::encode_ranked_piece`],
     /// instead of [`Self::encode_piece_in`] deciding it again per piece.
     #[inline]
-    pub fn ranked_encoder(&self) -> Option<&Backtrack> {
+    pub(crate) fn ranked_encoder(&self) -> Option<&Backtrack> {
         match (self.dropout, &self.kind) {
             (None, BpeKind::ByteLevel) => self.backtracker(),
             _ => None,
@@ -436,7 +436,7 @@ impl BpeModel {
 
     /// [`Self::encode_piece_in`] with the encoder [`Self::ranked_encoder`] gave.
     #[inline(always)]
-    pub fn encode_ranked_piece(
+    pub(crate) fn encode_ranked_piece(
         &self,
         bt: &Backtrack,
         piece: &str,
