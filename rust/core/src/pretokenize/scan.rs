@@ -153,8 +153,7 @@ impl Text<'_> {
     /// End of the run of letters (`\p{L}`) from `i` (runs of Han faster,
     /// as in [`Self::upper_lower`]).
     #[inline(always)]
-    fn letters(&self, i: usize) -> usize {
-        let mut i = i;
+    fn letters(&self, mut i: usize) -> usize {
         let mut three = true;
         loop {
             if three {
