@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import re
+import signal
+import time
 
 import helpers
 import hypothesis.strategies as st
@@ -183,6 +186,45 @@ def test_encode_batch_equals_encode(bbpe_gpt2, hf_of_bbpe_gpt2, texts, num_threa
 def test_encode_batch_rejects_disallowed_special(bbpe_gpt2):
     with pytest.raises(ValueError, match=re.escape("<|pad|>")):
         bbpe_gpt2.encode_batch(["fine", "not <|pad|> fine"])
+
+
+def test_large_batch_in_groups_equals_encode(bbpe_gpt2):
+    # Over a megabyte: encoded in groups, each group's lists made while the next is encoded.
+    texts = [f"text {i}: " + "héllo wörld 世界 ok " * (i % 97) for i in range(3000)]
+    assert sum(len(t.encode()) for t in texts) > 1_000_000
+    want = [bbpe_gpt2.encode_ordinary(t) for t in texts]
+    for n in (None, 1, 2):
+        assert bbpe_gpt2.encode_ordinary_batch(texts, num_threads=n) == want
+    assert bbpe_gpt2.encode_batch(texts, num_threads=2) == want
+    texts[2500] += "<|pad|>"  # in a late group
+    with pytest.raises(ValueError, match=re.escape("<|pad|>")):
+        bbpe_gpt2.encode_batch(texts, num_threads=2)
+
+
+def test_batch_in_a_forked_child(bbpe_gpt2):
+    # The parent's thread pool does not survive fork (multiprocessing's default on Linux): a child
+    # must build its own instead of waiting forever on threads that are not there.
+    texts = ["one two three", "four"] * 50
+    want = bbpe_gpt2.encode_ordinary_batch(texts, num_threads=2)
+    assert bbpe_gpt2.encode_ordinary_batch(texts) == want
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            same = all(bbpe_gpt2.encode_ordinary_batch(texts, num_threads=n) == want for n in (None, 2))
+            os.write(write_end, b"1" if same else b"0")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + 60
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("encode_ordinary_batch hung in a forked child")
+        time.sleep(0.02)
+    assert os.read(read_end, 1) == b"1"
+    os.close(read_end)
 
 
 # --------------------------------------------------------------------------- (d) save and load

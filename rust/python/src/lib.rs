@@ -58,10 +58,12 @@ pub(crate) fn text_of<'a>(s: &'a Bound<'_, PyString>) -> PyResult<std::borrow::C
     }
 }
 
-pub(crate) fn texts_of(v: Vec<Bound<'_, PyString>>) -> PyResult<Vec<String>> {
-    v.iter()
-        .map(|s| text_of(s).map(|t| t.into_owned()))
-        .collect()
+/// The texts of a batch, borrowed from the strings like [`text_of`] (copied
+/// only where a lone surrogate had to be replaced).
+pub(crate) fn texts_of<'a>(
+    v: &'a [Bound<'_, PyString>],
+) -> PyResult<Vec<std::borrow::Cow<'a, str>>> {
+    v.iter().map(text_of).collect()
 }
 
 /// A pattern for `__repr__`: its name quoted, else its regex, else `None`.

@@ -111,11 +111,41 @@ impl PyTokenizer {
         Ok(list)
     }
 
-    fn lists<'py>(&self, py: Python<'py>, batch: &[Vec<u32>]) -> PyResult<Bound<'py, PyList>> {
-        let items = batch
-            .iter()
-            .map(|ids| self.list(py, ids))
-            .collect::<PyResult<Vec<_>>>()?;
+    /// A list of the ids of each text, `f` encoding them on a pool of
+    /// `threads` threads with the GIL released. Each group of lists is made
+    /// (with the GIL) while the pool encodes the next group
+    /// (`Tokenizer::encode_batch_each`), not after the whole batch.
+    fn lists<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &[std::borrow::Cow<'_, str>],
+        threads: Option<usize>,
+        f: impl Fn(&toksmith::Tokenizer, &str) -> Result<Vec<u32>, Error> + Send + Sync,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut items: Vec<Py<PyList>> = Vec::with_capacity(texts.len());
+        // A Python error while making a list (no memory) stops the batch and
+        // is raised as it is.
+        let mut failed: Option<PyErr> = None;
+        let done = py.detach(|| {
+            self.inner.encode_batch_each(texts, threads, f, |group| {
+                Python::attach(|py| {
+                    for ids in &group {
+                        match self.list(py, ids) {
+                            Ok(l) => items.push(l.unbind()),
+                            Err(e) => {
+                                failed = Some(e);
+                                return Err(Error::invalid("making a list of ids failed"));
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        done.py(py)?;
         PyList::new(py, items)
     }
 }
@@ -255,15 +285,10 @@ impl PyTokenizer {
         add_special_tokens: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = specials(allowed_special, disallowed_special)?;
-        let texts = texts_of(texts)?;
-        let batch = py
-            .detach(|| {
-                self.inner.encode_batch(&texts, num_threads, |t, s| {
-                    t.encode(s, &a, &d, add_special_tokens)
-                })
-            })
-            .py(py)?;
-        self.lists(py, &batch)
+        let texts = texts_of(&texts)?;
+        self.lists(py, &texts, num_threads, |t, s| {
+            t.encode(s, &a, &d, add_special_tokens)
+        })
     }
 
     #[pyo3(signature = (texts, *, num_threads=None))]
@@ -273,14 +298,8 @@ impl PyTokenizer {
         texts: Vec<Bound<'_, PyString>>,
         num_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let texts = texts_of(texts)?;
-        let batch = py
-            .detach(|| {
-                self.inner
-                    .encode_batch(&texts, num_threads, |t, s| t.encode_ordinary(s))
-            })
-            .py(py)?;
-        self.lists(py, &batch)
+        let texts = texts_of(&texts)?;
+        self.lists(py, &texts, num_threads, |t, s| t.encode_ordinary(s))
     }
 
     #[pyo3(signature = (ids, *, skip_special_tokens=false))]
