@@ -33,6 +33,20 @@
 //! (rank and index packed into one key, folded with `min`): callgrind, 6 MB
 //! of mixed text twice, o200k, 777M → 819M instructions for the whole encode
 //! and no fewer simulated mispredictions.
+//! Tried and rejected since (timed by alternating plain and changed passes in
+//! one binary, see `model.rs`):
+//! - parts kept where they start (a bitmask of starts, no moves) and the
+//!   lowest of sixteen keys `rank << 4 | part` found with SSE2 (compares and
+//!   blends, no branch): callgrind 774M → 759M instructions for the whole
+//!   encode, but 0.97x the time: the branchy scan lets the CPU run ahead on
+//!   its guess, the vector minimum is a chain of dependent steps.
+//! - every token that starts at each byte found first (one trie walk per
+//!   start, walks that do not depend on each other), then the merge loop on
+//!   that table without memory accesses: 1.02-1.03x in one session's runs,
+//!   0.99-1.00x in a later one (noise); used for every piece of up to 15
+//!   bytes that misses the piece cache, not only ASCII ones, 1.09x then
+//!   1.00x; also instead of backtracking non-ASCII-led pieces of up to 15
+//!   bytes, 0.94x mixed and 0.95x zh-10M.
 
 /// Rank of every byte pair (`first << 8 | second`) that is a token, else `u32::MAX`.
 pub fn pair_ranks(rank: impl Fn(&[u8]) -> Option<u32>) -> Box<[u32]> {
