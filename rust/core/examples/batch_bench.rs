@@ -5,13 +5,10 @@
 mod common;
 
 use std::time::Instant;
-use toksmith::tokenizer::{Model, Tokenizer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (model, pretok, text) = common::load(&args)?;
-    model.uses_backtracking();
-    let tok = Tokenizer::new(None, pretok, Model::Bpe(model), vec![], None)?;
+    let (tok, text) = common::tokenizer(&args)?;
     let docs = common::docs(&text);
     let mb = text.len() as f64 / 1e6;
     for _ in 0..3 {

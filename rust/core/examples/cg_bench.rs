@@ -15,13 +15,11 @@
 
 mod common;
 
-use toksmith::tokenizer::{Model, Tokenizer};
+use toksmith::tokenizer::Tokenizer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let (model, pretok, text) = common::load(&args)?;
-    model.uses_backtracking();
-    let tok = Tokenizer::new(None, pretok, Model::Bpe(model), vec![], None)?;
+    let (tok, text) = common::tokenizer(&args)?;
     let docs = common::docs(&text);
     let passes = std::env::var("PASSES")
         .ok()

@@ -5,6 +5,7 @@
 use toksmith::bpe::BpeModel;
 use toksmith::formats::tiktoken;
 use toksmith::pretokenize::Pretokenizer;
+use toksmith::tokenizer::{Model, Tokenizer};
 
 /// The model of the rank file `args[1]`, the pre-tokenizer of the pattern
 /// `args[2]` and the text of the file `args[3]`.
@@ -17,6 +18,18 @@ pub fn load(
     let model = tiktoken::model_from_ranks(&tiktoken::read_file(ranks.as_ref())?, ranks)?;
     let pretok = Pretokenizer::new(Some(pattern))?;
     Ok((model, pretok, std::fs::read_to_string(text)?))
+}
+
+/// The tokenizer of [`load`]'s model and pre-tokenizer, its backtracking
+/// tables built, and the text.
+#[allow(dead_code)] // not every example wants the whole tokenizer
+pub fn tokenizer(args: &[String]) -> Result<(Tokenizer, String), Box<dyn std::error::Error>> {
+    let (model, pretok, text) = load(args)?;
+    model.uses_backtracking();
+    Ok((
+        Tokenizer::new(None, pretok, Model::Bpe(model), vec![], None)?,
+        text,
+    ))
 }
 
 /// `text` cut after the first line end at or past each 4 KB.
