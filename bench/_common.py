@@ -115,47 +115,30 @@ def spawn_child(
     The child may have written result.json before it was killed by the timeout (a partial result):
     it is returned along with the timeout error.
     """
-    return finish_child(start_child(command, out_dir, env), timeout)
-
-
-@dataclass
-class RunningChild:
-    """A child started by `start_child`, to be collected by `finish_child`."""
-
-    process: subprocess.Popen[bytes]
-    out_dir: Path
-    start: float
-
-
-def start_child(command: Sequence[str], out_dir: Path, env: Mapping[str, str] | None = None) -> RunningChild:
-    """Start a child in a fresh interpreter, its output logged to out_dir/child.log, without waiting for it."""
-    with (out_dir / LOG_FILE).open("wb") as log:
-        process = subprocess.Popen(
-            list(command), stdout=log, stderr=subprocess.STDOUT, env=None if env is None else dict(env)
-        )
-    return RunningChild(process, out_dir, time.perf_counter())
-
-
-def finish_child(child: RunningChild, timeout: float | None) -> ChildOutcome:
-    """Wait for a started child (killing it once `timeout` seconds have passed since its start) and read its
-    result, as `spawn_child` does."""
-    remaining = None if timeout is None else max(0.0, timeout - (time.perf_counter() - child.start))
-    try:
-        returncode: int | None = child.process.wait(remaining)
-    except subprocess.TimeoutExpired:
-        child.process.kill()
-        child.process.wait()
-        returncode = None
-    outcome = ChildOutcome(process_s=time.perf_counter() - child.start)
-    result_path = child.out_dir / RESULT_FILE
-    result: dict[str, Any] = json.loads(result_path.read_text()) if result_path.exists() else {}
+    log_path = out_dir / LOG_FILE
+    start = time.perf_counter()
+    with log_path.open("wb") as log:
+        try:
+            returncode: int | None = subprocess.run(
+                list(command),
+                check=False,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                env=None if env is None else dict(env),
+            ).returncode
+        except subprocess.TimeoutExpired:
+            returncode = None
+    outcome = ChildOutcome(process_s=time.perf_counter() - start)
+    result_path = out_dir / RESULT_FILE
+    child: dict[str, Any] = json.loads(result_path.read_text()) if result_path.exists() else {}
     if returncode is None:
         outcome.error = f"timeout after {timeout:g} s"
-    elif "error" in result:
-        outcome.error = result.pop("error")
-    elif returncode != 0 or not result:
-        outcome.error = f"exit code {returncode}: {tail(child.out_dir / LOG_FILE) or 'no output'}"
-    outcome.result = result
+    elif "error" in child:
+        outcome.error = child.pop("error")
+    elif returncode != 0 or not child:
+        outcome.error = f"exit code {returncode}: {tail(log_path) or 'no output'}"
+    outcome.result = child
     return outcome
 
 

@@ -35,12 +35,14 @@ counts as loading (tables a library builds on first use); a library with a cache
 the documents again. The ratios are contender MB/s / tiktoken MB/s (above 1: faster
 than tiktoken).
 
-Contenders are timed side by side: all the children of one corpus, encoding and
-phase (single or batch) start together and load, then take their passes in turns,
-one child running at a time: every contender's pass k before anyone's pass k + 1,
-the first of each round moving one place (see ``Turns``). A slow spell of a shared
-machine (this VM's speed moves by 10-30% over minutes) then falls on every
-contender's passes alike, instead of on whichever contender ran during it.
+Contenders run one after the other, each with its passes back to back. Tried and
+given up: all children of a phase started at once and their passes taken in turns
+(every contender's pass k before anyone's pass k + 1), so that this VM's slow spells
+(10-30% over minutes) would fall on all alike. Each pass then started after another
+library had filled the shared cache, and toksmith, whose tables take a few MB read at
+random, lost 15-40% of its speed (zh-10M cl100k, toksmith alone 74-81 MB/s, taking
+turns with tiktoken 53-77; tiktoken moved by a few percent either way): the order
+was deciding the figure more than the slow spells had.
 
 The job (defaults)
 ------------------
@@ -125,7 +127,7 @@ import time
 import unittest.mock
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
@@ -135,12 +137,9 @@ from _common import (
     CORPORA,
     DEFAULT_CACHE,
     RESULT_FILE,
-    ChildOutcome,
-    RunningChild,
     Stopwatch,
     add_common_args,
     corpus_facts,
-    finish_child,
     fmt,
     fresh_dir,
     library_version,
@@ -153,7 +152,6 @@ from _common import (
     run_guarded,
     select_only,
     spawn_child,
-    start_child,
     usage_facts,
     write_json,
 )
@@ -242,7 +240,6 @@ class Job:
     threads: int = 1
     hf_json: str = ""  # the tokenizer.json for hf; the file to write for phase "hf-json"
     long_text: str = ""
-    turns_dir: str = ""  # single and batch: where the parent says whose pass is next (see `Turns`)
 
 
 @dataclass(frozen=True)
@@ -359,39 +356,8 @@ def timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - start, cpu_seconds() - cpu, result
 
 
-class Turns:
-    """Passes taken in turn by the children of one phase, so that contenders are timed side by side.
-
-    The parent starts every contender's child of a (corpus, encoding, phase) at once. A child
-    says it is loaded (``ready-NAME``), then runs pass k only once the parent writes ``go-NAME-k``
-    and says when it is done (``done-NAME-k``); the parent lets one child run at a time, every
-    contender's pass k before anyone's pass k + 1. A slow spell of a shared machine (this one's
-    speed moves by 10-30% over minutes) then falls on every contender's passes alike instead of
-    on whoever ran during it.
-    """
-
-    #: How often a waiting child looks (rarely, so that five waiting children barely disturb the running one).
-    POLL_S = 0.01
-    #: How often the parent looks for a child's "done".
-    PARENT_POLL_S = 0.002
-
-    def __init__(self, directory: Path, name: str) -> None:
-        self.directory = directory
-        self.name = name
-
-    def say(self, what: str) -> None:
-        (self.directory / f"{what}-{self.name}").touch()
-
-    def wait(self, what: str) -> None:
-        path = self.directory / f"{what}-{self.name}"
-        while not path.exists():
-            time.sleep(self.POLL_S)
-
-
 def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
-    """Phase "single" or "batch": timed passes over the documents (in turns, see `Turns`), then the
-    digests of the ids."""
-    turns = Turns(Path(job.turns_dir), name) if job.turns_dir else None
+    """Phase "single" or "batch": timed passes over the documents, then the digests of the ids."""
     clock = Stopwatch()
     with clock.phase("read"):
         docs = split_docs(Path(job.corpus).read_bytes(), job.doc_bytes)
@@ -402,17 +368,6 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
         if docs:
             encoder.single(docs[0])
     rss_mb_loaded = proc_status_mb("VmRSS")
-    if turns:
-        turns.say("ready")
-
-    def turn(run: int) -> None:
-        if turns:
-            turns.wait(f"go-{run}")
-
-    def done(run: int) -> None:
-        if turns:
-            turns.say(f"done-{run}")
-
     passes: list[tuple[float, float]] = []
     if job.phase == "single":
 
@@ -420,21 +375,15 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
             for doc in docs:
                 encoder.single(doc)
 
-        for run in range(job.runs):
-            turn(run)
-            passes.append(timed(one_pass)[:2])
-            if run == job.runs - 1:  # still in its turn, so that no other contender's pass runs beside it
-                digests, tokens = digest_all(encoder.single(doc) for doc in docs)
-            done(run)
+        passes = [timed(one_pass)[:2] for _ in range(job.runs)]
+        digests, tokens = digest_all(encoder.single(doc) for doc in docs)
     else:
         for run in range(job.runs):
-            turn(run)
             wall, cpu, outputs = timed(lambda: encoder.batch(docs, job.threads))
             passes.append((wall, cpu))
             if run == 0:
                 digests, tokens = digest_all(outputs)
             del outputs  # so that two passes' outputs are never in memory together
-            done(run)
     (out_dir / DIGEST_FILE).write_bytes(digests)
     return {
         "phases": clock.seconds,
@@ -626,54 +575,6 @@ def run_child(name: str, job: Job, subject: str, timeout: float | None) -> Phase
     result.child = outcome.result
     print(describe(result), file=sys.stderr, flush=True)
     return result
-
-
-def run_group(names: list[str], jobs: dict[str, Job], subject: str, timeout: float | None) -> list[PhaseResult]:
-    """Run the contenders' children of one phase side by side, their passes in turns (see `Turns`).
-
-    Every child starts at once and loads; then for each pass k, every child still running takes its
-    pass k in turn, the first of the round moving one place each round. A child that fails or is
-    killed by the timeout (counted for the whole group: `timeout` per contender) drops out.
-    """
-    turns_dir = fresh_dir(Path(jobs[names[0]].out_dir).parent / f"turns-{jobs[names[0]].phase}")
-    group_timeout = None if timeout is None else timeout * len(names)
-    children: dict[str, RunningChild] = {}
-    for name in names:
-        job = replace(jobs[name], turns_dir=str(turns_dir))
-        out_dir = fresh_dir(Path(job.out_dir))
-        write_json(out_dir / JOB_FILE, asdict(job))
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--job", str(out_dir / JOB_FILE)]
-        children[name] = start_child(command, out_dir, child_env(job.threads))
-    deadline = None if group_timeout is None else time.perf_counter() + group_timeout
-
-    def reached(path: Path, child: RunningChild) -> bool:
-        """Wait until `path` exists; False when the child exited or the group ran out of time first."""
-        while not path.exists():
-            if child.process.poll() is not None or (deadline is not None and time.perf_counter() > deadline):
-                return path.exists()
-            time.sleep(Turns.PARENT_POLL_S)
-        return True
-
-    live = [n for n in names if reached(turns_dir / f"ready-{n}", children[n])]
-    runs = jobs[names[0]].runs
-    outcomes: dict[str, ChildOutcome] = {}
-    for run in range(runs):
-        k = run % len(live) if live else 0
-        for name in live[k:] + live[:k]:
-            if children[name].process.poll() is None:
-                (turns_dir / f"go-{run}-{name}").touch()
-                reached(turns_dir / f"done-{run}-{name}", children[name])
-            if run == runs - 1:  # its last pass: let it write its results and exit before the next one runs
-                outcomes[name] = finish_child(children[name], group_timeout)
-    results = []
-    for name in names:
-        outcome = outcomes.get(name) or finish_child(children[name], group_timeout)
-        job = jobs[name]
-        result = PhaseResult(name, job.phase, job.encoding, subject, job.out_dir, outcome.process_s, outcome.error)
-        result.child = outcome.result
-        print(describe(result), file=sys.stderr, flush=True)
-        results.append(result)
-    return results
 
 
 def describe(r: PhaseResult) -> str:
@@ -974,21 +875,19 @@ def main(argv: list[str] | None = None) -> int:
                 hf_json[e] = make_hf_json(e, ranks[e], runs_dir, timeout)
     for corpus in corpora:
         for e in args.encoding:
-            for phase, phase_threads in (("single", 1), ("batch", threads)):
-                jobs: dict[str, Job] = {}
-                for name in args.only:
+            for name in args.only:
+                for phase, phase_threads in (("single", 1), ("batch", threads)):
                     out_dir = runs_dir / corpus.name / e / f"{name}-{phase}"
                     json_path, json_error = hf_json.get(e, ("", None)) if name == "hf" else ("", None)
                     if json_error:
                         results.append(PhaseResult(name, phase, e, corpus.name, str(out_dir), 0.0, json_error))
                         print(describe(results[-1]), file=sys.stderr, flush=True)
                         continue
-                    jobs[name] = Job(
+                    job = Job(
                         phase, e, str(ranks[e]), str(out_dir), str(corpus.path), args.doc_bytes, args.runs,
                         phase_threads, json_path,
                     )  # fmt: skip
-                if jobs:
-                    results.extend(run_group(list(jobs), jobs, corpus.name, timeout))
+                    results.append(run_child(name, job, corpus.name, timeout))
 
     tables = {}
     for corpus in corpora:
