@@ -49,8 +49,9 @@ pub fn write_atomic(
     res
 }
 
-/// Runs `f` on a rayon pool of `threads` threads, or of one thread per core
-/// when `threads` is `None` or 0.
+/// Runs `f` on a rayon pool of `threads` threads, or, when `threads` is
+/// `None` or 0, of `RAYON_NUM_THREADS` threads if that is set (as rayon's
+/// own pool), else one per core.
 ///
 /// Pools are built once per thread count and kept, so that their threads,
 /// and the per-thread tables of the byte-level encoder (the backtracking
@@ -65,7 +66,11 @@ pub fn with_threads<T: Send>(
     f: impl FnOnce() -> Result<T> + Send,
 ) -> Result<T> {
     let n = match threads {
-        None | Some(0) => std::thread::available_parallelism().map_or(1, usize::from),
+        None | Some(0) => std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         Some(n) => n,
     };
     pool(n)?.install(f)
