@@ -17,11 +17,11 @@
 //!   each, after the first).
 //! - from Python (`bench/encode.py`, `encode_ordinary_batch`), the lists
 //!   were made after the whole batch, with the GIL, on one thread: the
-//!   batch used 1.48-1.50 cores and ran 1.12-1.20x the single-thread figure
-//!   of the same run. Made group by group beside the encoding of the next
-//!   group ([`Tokenizer::encode_batch_each`], groups of 256 KB): 1.71-1.90
-//!   cores in five runs. The speed-up over one thread moved between 1.1x
-//!   and 1.6x with this VM's slow spells.
+//!   batch used 1.51-1.71 cores (the four toksmith batch rows of the run
+//!   saved before this change, `git show 8519bbf:bench/results/2026-11-24/encode.log`).
+//!   Made group by group beside the encoding of the next group
+//!   ([`Tokenizer::encode_batch_each`], groups of 256 KB): 1.62-1.87 cores
+//!   in the twelve toksmith batch rows of `bench/results/encode-2026-12-07.txt`.
 
 use super::Tokenizer;
 use crate::error::Result;
@@ -32,7 +32,8 @@ use rayon::prelude::*;
 const GROUP_BYTES: usize = 256 * 1024;
 
 impl Tokenizer {
-    /// Encodes many texts in parallel on `num_threads` threads (all cores when `None`).
+    /// Encodes many texts in parallel on `num_threads` threads (see
+    /// [`crate::with_threads`] for `None`).
     pub fn encode_batch<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
