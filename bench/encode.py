@@ -28,21 +28,32 @@ subprocess, so that imports and memory do not interfere:
 * load s       the time to build the encoder from its rank file (in the JSON output).
 
 The timed calls include turning each library's result into a list of ids (HF's
-``Encoding.ids``, the first item of rs-bpe's batch tuple). Each figure is the median
-of ``--runs`` passes (default 5) over the same documents in the same process, each
-after ``gc.collect()``, following one untimed call on the first document that
-counts as loading (tables a library builds on first use); a library with a cache (HF's BPE word cache) may gain from seeing
-the documents again. The ratios are contender MB/s / tiktoken MB/s (above 1: faster
-than tiktoken).
+``Encoding.ids``, the first item of rs-bpe's batch tuple). A child makes one untimed
+call on the first document, which counts as loading (tables a library builds on first
+use), then one untimed warm-up pass over all the documents, then ``--runs`` timed
+passes (default 2), each after ``gc.collect()``; a library with a cache (HF's BPE word
+cache, toksmith's piece cache) may gain from seeing the documents again.
 
-Contenders run one after the other, each with its passes back to back. Tried and
-given up: all children of a phase started at once and their passes taken in turns
-(every contender's pass k before anyone's pass k + 1), so that this VM's slow spells
-(10-30% over minutes) would fall on all alike. Each pass then started after another
-library had filled the shared cache, and toksmith, whose tables take a few MB read at
-random, lost 15-40% of its speed (zh-10M cl100k, toksmith alone 74-81 MB/s, taking
-turns with tiktoken 53-77; tiktoken moved by a few percent either way): the order
-was deciding the figure more than the slow spells had.
+Rounds: the whole sequence of children (every contender's single, then batch, child
+for one corpus and encoding) runs ``--rounds`` times (default 3), the contender that
+goes first moving one place each round. Each figure is the median of all the timed
+passes of all rounds (6 by default). This VM's speed moves by 10-30% over minutes;
+with one child per contender (the previous design: 5 passes back to back), a slow
+spell fell on whichever contender ran during it, and tiktoken's o200k figure on the
+mixed sample moved between 7.5 and 10.4 MB/s from one run to the next (each pass
+2.1-3.0 s). Rounds spread a spell over every contender. The ids of every round must be
+the same, or the figure is reported as failed. The ratios are contender MB/s /
+tiktoken MB/s (above 1: faster than tiktoken); under each table, each contender's
+ratio in each round (that round's medians, taken minutes apart at most) shows how
+much the machine moved.
+
+Tried and given up: all children of a phase started at once and their passes taken
+in turns (every contender's pass k before anyone's pass k + 1), with no warm-up pass
+after each switch. Each pass then started after another library had filled the
+shared cache, and toksmith, whose tables take a few MB read at random, lost 15-40% of
+its speed (zh-10M cl100k, toksmith alone 74-81 MB/s, taking turns with tiktoken
+53-77; tiktoken moved by a few percent either way): the order was deciding the figure
+more than the slow spells had. A round's child has its warm-up pass instead.
 
 The job (defaults)
 ------------------
@@ -102,7 +113,7 @@ size and the growth t(1M)/t(250K): about 4 is linear, about 16 quadratic.
 How to run (from the repo root)
 -------------------------------
     python bench/encode.py --json bench/encode.json           # the full job
-    python bench/encode.py --sample-mb 2 --runs 1 --encoding cl100k_base
+    python bench/encode.py --sample-mb 2 --runs 1 --rounds 1 --encoding cl100k_base
     python bench/encode.py --only tiktoken,riptoken --long off
     python bench/encode.py --long only
 
@@ -165,7 +176,8 @@ LONG_CONTENDERS = ("toksmith", "tiktoken")
 BLOCK_BYTES = 64 * 1024
 DEFAULT_SAMPLE_MB = 20.0
 DEFAULT_DOC_BYTES = 4096
-DEFAULT_RUNS = 5
+DEFAULT_RUNS = 2
+DEFAULT_ROUNDS = 3
 #: rs-bpe's ParallelOptions.chunk_size (texts per task), as in its README's examples.
 RS_BPE_CHUNK_SIZE = 100
 
@@ -375,9 +387,11 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
             for doc in docs:
                 encoder.single(doc)
 
+        warm_up = timed(one_pass)[0]
         passes = [timed(one_pass)[:2] for _ in range(job.runs)]
         digests, tokens = digest_all(encoder.single(doc) for doc in docs)
     else:
+        warm_up = timed(lambda: len(encoder.batch(docs, job.threads)))[0]
         for run in range(job.runs):
             wall, cpu, outputs = timed(lambda: encoder.batch(docs, job.threads))
             passes.append((wall, cpu))
@@ -392,6 +406,7 @@ def throughput_child(name: str, job: Job, out_dir: Path) -> dict[str, Any]:
         "docs": len(docs),
         "bytes": sum(len(d.encode("utf-8")) for d in docs),
         "tokens": tokens,
+        "warm_up_s": warm_up,
         "wall_s": [w for w, _ in passes],
         "cpu_s_passes": [c for _, c in passes],
         **usage_facts(),
@@ -577,6 +592,41 @@ def run_child(name: str, job: Job, subject: str, timeout: float | None) -> Phase
     return result
 
 
+def merge_rounds(rounds: list[PhaseResult]) -> PhaseResult:
+    """One figure from a contender's children of every round (same phase, corpus and encoding).
+
+    The passes of all rounds together (their median is the figure), the largest peak RSS, the
+    median load time and loaded RSS; the digests are the first round's, and a round whose ids
+    differ from them, or that failed, fails the whole figure.
+    """
+    first = rounds[0]
+    merged = PhaseResult(first.contender, first.phase, first.encoding, first.subject, first.out_dir,
+                         sum(r.process_s for r in rounds))  # fmt: skip
+    failed = next(((k, r) for k, r in enumerate(rounds) if r.error), None)
+    if failed:
+        k, r = failed
+        merged.error = f"round {k + 1} of {len(rounds)}: {r.error}"
+        return merged
+    digests = first.digests()
+    differs = [k + 1 for k, r in enumerate(rounds[1:], 1) if r.digests() != digests]
+    if differs:
+        merged.error = f"the ids of round(s) {', '.join(map(str, differs))} differ from round 1's"
+        return merged
+    children = [r.child for r in rounds]
+    merged.child = dict(first.child)
+    merged.child.update(
+        wall_s=[w for c in children for w in c["wall_s"]],
+        cpu_s_passes=[x for c in children for x in c["cpu_s_passes"]],
+        warm_up_s=[c["warm_up_s"] for c in children],
+        peak_rss_mb=max(c["peak_rss_mb"] for c in children),
+        rss_mb_loaded=statistics.median(c["rss_mb_loaded"] for c in children),
+        phases=dict(first.child["phases"], load=statistics.median(c["phases"]["load"] for c in children)),
+        rounds=len(rounds),
+        round_mb_s=[c["bytes"] / MB / statistics.median(c["wall_s"]) for c in children],
+    )
+    return merged
+
+
 def describe(r: PhaseResult) -> str:
     head = f"[{r.contender} {r.encoding} {r.subject} {r.phase}]"
     if r.error:
@@ -588,8 +638,10 @@ def describe(r: PhaseResult) -> str:
         return f"{head} " + ", ".join(
             f"{s['chars']:,} chars {statistics.median(s['seconds']):.3f} s" for s in c["sizes"]
         )
+    warm = c.get("warm_up_s")
+    warm_cell = "" if warm is None else "warm-up " + ", ".join(f"{w:.2f}" for w in (warm if isinstance(warm, list) else [warm]))
     return (
-        f"{head} {fmt(r.mb_s, '.2f')} MB/s (passes {', '.join(f'{w:.2f}' for w in c['wall_s'])} s, "
+        f"{head} {fmt(r.mb_s, '.2f')} MB/s ({warm_cell} s; passes {', '.join(f'{w:.2f}' for w in c['wall_s'])} s, "
         f"{fmt(r.cores, '.2f')} cores), load {c['phases']['load']:.2f} s, peak RSS {c['peak_rss_mb']:.0f} MB, "
         f"{c['docs']:,} docs, {c['tokens']:,} tokens"
     )
@@ -625,6 +677,9 @@ class Summary:
     batch_cores: float | None = None
     single_cores: float | None = None
     single_seconds: float = 0.0  # all timed passes
+    #: contender / tiktoken in each round (each round's median MB/s), when there are rounds
+    single_vs_tiktoken_by_round: list[float] | None = None
+    batch_vs_tiktoken_by_round: list[float] | None = None
     parity: int | None = None
     batch_parity: int | None = None
     first_difference: int | None = None
@@ -674,6 +729,17 @@ def summarize(corpus: Corpus, encoding: str, names: list[str], results: list[Pha
     for s in summaries:
         s.single_vs_tiktoken = ratio(s.single_mb_s, ref.single_mb_s if ref else None)
         s.batch_vs_tiktoken = ratio(s.batch_mb_s, ref.batch_mb_s if ref else None)
+
+    def by_round(name: str, phase: str) -> list[float] | None:
+        ours, theirs = mine.get((name, phase)), mine.get((REFERENCE, phase))
+        if ours is None or theirs is None or ours.error or theirs.error:
+            return None
+        a, b = ours.child.get("round_mb_s"), theirs.child.get("round_mb_s")
+        return [x / y for x, y in zip(a, b)] if a and b and len(a) == len(b) > 1 else None
+
+    for s in summaries:
+        s.single_vs_tiktoken_by_round = by_round(s.contender, "single")
+        s.batch_vs_tiktoken_by_round = by_round(s.contender, "batch")
     return summaries
 
 
@@ -719,6 +785,14 @@ def print_throughput_table(corpus: Corpus, encoding: str, summaries: list[Summar
     print_markdown_table(header, rows)
     if all(s.contender != REFERENCE or "single" in s.errors for s in summaries):
         print(f"parity and ratios: no {REFERENCE} results to compare with")
+    for s in summaries:
+        if s.contender != REFERENCE and (s.single_vs_tiktoken_by_round or s.batch_vs_tiktoken_by_round):
+            cells = [
+                f"{phase} " + ", ".join(f"{x:.2f}" for x in values)
+                for phase, values in (("single", s.single_vs_tiktoken_by_round), ("batch", s.batch_vs_tiktoken_by_round))
+                if values
+            ]
+            print(f"{s.contender} / {REFERENCE} by round (each round's median): {'; '.join(cells)}")
     docs: list[str] | None = None
     for s in summaries:
         for phase, error in s.errors.items():
@@ -772,7 +846,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--encoding", action="append", choices=ENCODINGS, help="repeatable; default both")
     parser.add_argument(
-        "--runs", type=int, default=DEFAULT_RUNS, help=f"timed passes per figure (default {DEFAULT_RUNS})"
+        "--runs",
+        type=int,
+        default=DEFAULT_RUNS,
+        help=f"timed passes per child, after its warm-up pass (default {DEFAULT_RUNS}); repeats of each long text",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"times every contender's children run, in turn; a figure is the median of the passes of all "
+        f"rounds (default {DEFAULT_ROUNDS})",
     )
     parser.add_argument(
         "--only", action="append", help=f"comma-separated contenders (repeatable); default all: {','.join(CONTENDERS)}"
@@ -816,6 +900,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.only = select_only(parser, args.only, list(CONTENDERS))
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     hf_json: dict[str, str] = {}
     for item in args.hf_json or []:
         encoding, sep, path = item.partition("=")
@@ -849,6 +935,7 @@ def main(argv: list[str] | None = None) -> int:
     report["settings"] = {
         "encodings": args.encoding,
         "runs": args.runs,
+        "rounds": args.rounds,
         "threads": threads,
         "doc_bytes": args.doc_bytes,
         "sample_bytes": sample_bytes,
@@ -864,7 +951,11 @@ def main(argv: list[str] | None = None) -> int:
     rule = (
         f"lines grouped into documents of >= {args.doc_bytes} bytes" if args.doc_bytes > 1 else "one line per document"
     )
-    print(f"job:      encode_ordinary; {rule}; median of {args.runs} passes; batch threads {threads} (os.cpu_count())")
+    print(
+        f"job:      encode_ordinary; {rule}; {args.rounds} rounds of every contender, each child a warm-up pass then "
+        f"{args.runs} timed; median of the {args.rounds * args.runs} timed passes; batch threads {threads} "
+        f"(os.cpu_count())"
+    )
     sys.stdout.flush()
 
     results: list[PhaseResult] = []
@@ -875,19 +966,26 @@ def main(argv: list[str] | None = None) -> int:
                 hf_json[e] = make_hf_json(e, ranks[e], runs_dir, timeout)
     for corpus in corpora:
         for e in args.encoding:
+            by_figure: dict[tuple[str, str], list[PhaseResult]] = {}
+            for round_ in range(args.rounds):
+                k = round_ % len(args.only)
+                for name in args.only[k:] + args.only[:k]:
+                    for phase, phase_threads in (("single", 1), ("batch", threads)):
+                        out_dir = runs_dir / corpus.name / e / f"{name}-{phase}" / f"round-{round_ + 1}"
+                        json_path, json_error = hf_json.get(e, ("", None)) if name == "hf" else ("", None)
+                        if json_error:
+                            failed = PhaseResult(name, phase, e, corpus.name, str(out_dir), 0.0, json_error)
+                            by_figure.setdefault((name, phase), []).append(failed)
+                            continue
+                        job = Job(
+                            phase, e, str(ranks[e]), str(out_dir), str(corpus.path), args.doc_bytes, args.runs,
+                            phase_threads, json_path,
+                        )  # fmt: skip
+                        by_figure.setdefault((name, phase), []).append(run_child(name, job, corpus.name, timeout))
             for name in args.only:
-                for phase, phase_threads in (("single", 1), ("batch", threads)):
-                    out_dir = runs_dir / corpus.name / e / f"{name}-{phase}"
-                    json_path, json_error = hf_json.get(e, ("", None)) if name == "hf" else ("", None)
-                    if json_error:
-                        results.append(PhaseResult(name, phase, e, corpus.name, str(out_dir), 0.0, json_error))
-                        print(describe(results[-1]), file=sys.stderr, flush=True)
-                        continue
-                    job = Job(
-                        phase, e, str(ranks[e]), str(out_dir), str(corpus.path), args.doc_bytes, args.runs,
-                        phase_threads, json_path,
-                    )  # fmt: skip
-                    results.append(run_child(name, job, corpus.name, timeout))
+                for phase in ("single", "batch"):
+                    results.append(merge_rounds(by_figure[name, phase]))
+                    print(f"{describe(results[-1])} (all rounds)", file=sys.stderr, flush=True)
 
     tables = {}
     for corpus in corpora:

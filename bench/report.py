@@ -68,7 +68,7 @@ COMPARE_CORPORA = (CORPORA / "mixed-100M.txt", CORPORA / "zh-10M.txt")
 COMPARE_TOKENIZERS = ("cl100k_base", "o200k_base")
 #: Small settings per job for --quick (a few seconds to a minute each).
 QUICK_ARGS: dict[str, list[str]] = {
-    "encode": ["--sample-mb", "1", "--runs", "1", "--long", "off"],
+    "encode": ["--sample-mb", "1", "--runs", "1", "--rounds", "1", "--long", "off"],
     "train": ["--slice-bytes", "2M", "--vocab-size", "2000", "--runs", "1"],
     "compare": ["--passes", "1", "--throughput-mb", "1"],
     # 2 MB of each corpus, vocab 8000, HF capped at 1 MB (so the cap shows), 1 block in 5 held out (a 2 MB
@@ -295,9 +295,13 @@ def encode_section(s: Saved) -> tuple[str, dict[str, Any]]:
         return md_table(["contender"] + [k.replace(" x ", ", ") for k in columns], rows)
 
     settings = s.data["settings"]
+    rounds = settings.get("rounds", 1)
+    passes = (f"median of {settings['runs']} passes" if rounds == 1 else
+              f"median of {rounds * settings['runs']} passes ({rounds} rounds of every contender, each child "
+              f"a warm-up pass then {settings['runs']} timed)")
     out = [f"MB/s (10^6 bytes per second) and, in brackets, the ratio to tiktoken. One thread calls "
-           f"`encode_ordinary` once per document of >= {settings['doc_bytes']} bytes; median of "
-           f"{settings['runs']} passes.", "", "**One thread**", "", headline("single_mb_s", "single_vs_tiktoken"),
+           f"`encode_ordinary` once per document of >= {settings['doc_bytes']} bytes; {passes}.", "",
+           "**One thread**", "", headline("single_mb_s", "single_vs_tiktoken"),
            "", f"**Batch, {settings['threads']} threads**", "", headline("batch_mb_s", "batch_vs_tiktoken"), ""]
     detail = []
     for key, rows in tables.items():
