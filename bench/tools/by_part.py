@@ -17,7 +17,6 @@ other, not for quoting as the benchmark.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ import toksmith
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec  # noqa: E402
+from _tool import tool_parser  # noqa: E402
 
 
 def cut(data: bytes, parts: int) -> list[bytes]:
@@ -52,10 +52,7 @@ def one_pass(encode: Callable[[str], Any], docs: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--encoding", required=True, choices=["cl100k_base", "o200k_base"])
-    parser.add_argument("--corpus", type=Path, required=True, help="a UTF-8 text file")
-    parser.add_argument("--rank-file", type=Path, required=True, help="the encoding's .tiktoken file")
+    parser = tool_parser(__doc__)
     parser.add_argument("--parts", type=int, default=20, help="parts of about equal size (default 20)")
     parser.add_argument("--runs", type=int, default=3, help="passes per library and part (default 3)")
     args = parser.parse_args(argv)

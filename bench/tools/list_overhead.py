@@ -12,7 +12,6 @@ A measuring tool, not one of report.py's jobs (those are the scripts directly in
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -24,13 +23,11 @@ import toksmith
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec  # noqa: E402
+from _tool import tool_parser  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--encoding", required=True, choices=["cl100k_base", "o200k_base"])
-    parser.add_argument("--corpus", type=Path, required=True, help="a UTF-8 text file")
-    parser.add_argument("--rank-file", type=Path, required=True, help="the encoding's .tiktoken file")
+    parser = tool_parser(__doc__)
     parser.add_argument("--runs", type=int, default=5, help="passes per encoder (default 5)")
     args = parser.parse_args(argv)
     docs = split_docs(args.corpus.read_bytes(), DEFAULT_DOC_BYTES)
