@@ -638,8 +638,9 @@ def describe(r: PhaseResult) -> str:
         return f"{head} " + ", ".join(
             f"{s['chars']:,} chars {statistics.median(s['seconds']):.3f} s" for s in c["sizes"]
         )
-    warm = c.get("warm_up_s")
-    warm_cell = "" if warm is None else "warm-up " + ", ".join(f"{w:.2f}" for w in (warm if isinstance(warm, list) else [warm]))
+    warm = c.get("warm_up_s")  # one child's, or a list (one per round) once merged
+    warm_list = warm if isinstance(warm, list) else [] if warm is None else [warm]
+    warm_cell = "warm-up " + ", ".join(f"{w:.2f}" for w in warm_list) if warm_list else "no warm-up"
     return (
         f"{head} {fmt(r.mb_s, '.2f')} MB/s ({warm_cell} s; passes {', '.join(f'{w:.2f}' for w in c['wall_s'])} s, "
         f"{fmt(r.cores, '.2f')} cores), load {c['phases']['load']:.2f} s, peak RSS {c['peak_rss_mb']:.0f} MB, "
