@@ -123,30 +123,34 @@ impl PyTokenizer {
         f: impl Fn(&toksmith::Tokenizer, &str) -> Result<Vec<u32>, Error> + Send + Sync,
     ) -> PyResult<Bound<'py, PyList>> {
         let mut items: Vec<Py<PyList>> = Vec::with_capacity(texts.len());
-        // A Python error while making a list (no memory) stops the batch and
-        // is raised as it is.
-        let mut failed: Option<PyErr> = None;
         let done = py.detach(|| {
             self.inner.encode_batch_each(texts, threads, f, |group| {
                 Python::attach(|py| {
                     for ids in &group {
-                        match self.list(py, ids) {
-                            Ok(l) => items.push(l.unbind()),
-                            Err(e) => {
-                                failed = Some(e);
-                                return Err(Error::invalid("making a list of ids failed"));
-                            }
-                        }
+                        items.push(self.list(py, ids).map_err(BatchError::Python)?.unbind());
                     }
                     Ok(())
                 })
             })
         });
-        if let Some(e) = failed {
-            return Err(e);
+        match done {
+            Ok(()) => PyList::new(py, items),
+            Err(BatchError::Core(e)) => Err(to_py(py, e)),
+            Err(BatchError::Python(e)) => Err(e),
         }
-        done.py(py)?;
-        PyList::new(py, items)
+    }
+}
+
+/// Why a batch stopped: the core's error, or Python's while making a list
+/// (no memory), which is raised as it is.
+enum BatchError {
+    Core(Error),
+    Python(PyErr),
+}
+
+impl From<Error> for BatchError {
+    fn from(e: Error) -> Self {
+        BatchError::Core(e)
     }
 }
 

@@ -51,14 +51,15 @@ impl Tokenizer {
     /// Encodes many texts in parallel like [`Self::encode_batch`], calling
     /// `each` on this thread with the ids of consecutive groups of texts, in
     /// order, while the pool encodes the following group. The first error
-    /// (of `f` or of `each`) stops the work and is returned.
-    pub fn encode_batch_each<S: AsRef<str> + Sync>(
+    /// (of `f`, or `each`'s own, of any type a core error converts into)
+    /// stops the work and is returned.
+    pub fn encode_batch_each<S: AsRef<str> + Sync, E: From<crate::Error>>(
         &self,
         texts: &[S],
         num_threads: Option<usize>,
         f: impl Fn(&Self, &str) -> Result<Vec<u32>> + Sync,
-        mut each: impl FnMut(Vec<Vec<u32>>) -> Result<()>,
-    ) -> Result<()> {
+        mut each: impl FnMut(Vec<Vec<u32>>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let groups = groups(texts);
         if groups.len() <= 1 {
             return each(self.encode_batch(texts, num_threads, f)?);
@@ -160,7 +161,7 @@ mod tests {
             |ids| {
                 calls += 1;
                 got.extend(ids);
-                Ok(())
+                Ok::<(), Error>(())
             },
         )
         .unwrap();
@@ -176,7 +177,7 @@ mod tests {
                     t.encode_ordinary(s)
                 }
             },
-            |_| Ok(()),
+            |_| Ok::<(), Error>(()),
         );
         assert!(bad.unwrap_err().to_string().contains("text 1500"));
         let mut seen = 0;
