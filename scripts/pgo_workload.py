@@ -101,7 +101,10 @@ def files_part(text: str) -> None:
     for line in lines[:2000]:
         hf.encode(line)
     spm_dir = ROOT / "tests" / "data" / "external" / "sentencepiece"
-    for model in sorted(spm_dir.glob("*.model")):
+    models = sorted(spm_dir.glob("*.model"))
+    if not models:
+        raise SystemExit(f"pgo_workload.py: no SentencePiece models in {spm_dir}: run scripts/fetch_test_models.py")
+    for model in models:
         tok = toksmith.Tokenizer.from_sentencepiece(str(model))
         tok.encode_batch(lines)
         for line in lines[:2000]:
