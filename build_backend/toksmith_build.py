@@ -47,7 +47,7 @@ def _llvm_major() -> int | None:
 
 
 def pgo_flags() -> list[str]:
-    """The Rust flags that turn PGO on, or none (and why, on stderr)."""
+    """The Rust flags that turn PGO on, or none; which, and why, on stderr."""
     if os.environ.get("TOKSMITH_PGO", "1") == "0":
         print("toksmith build: TOKSMITH_PGO=0, building without PGO", file=sys.stderr)
         return []
@@ -59,6 +59,7 @@ def pgo_flags() -> list[str]:
         print(f"toksmith build: rustc's LLVM is {llvm}, PGO needs {MIN_LLVM} or later; building without it",
               file=sys.stderr)
         return []
+    print(f"toksmith build: PGO with {PROFILE}", file=sys.stderr)
     return [f"-Cprofile-use={PROFILE}"]
 
 

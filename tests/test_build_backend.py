@@ -41,10 +41,13 @@ def test_the_profile_is_an_llvm_19_readable_ir_profile(backend: ModuleType) -> N
     assert '{ path = "pgo/toksmith.profdata", format = "sdist" }' in pyproject
 
 
-def test_this_rustc_reads_the_profile(backend: ModuleType, clean_env: None) -> None:
+def test_this_rustc_reads_the_profile(
+    backend: ModuleType, clean_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     major = backend._llvm_major()
     assert major is not None and major >= backend.MIN_LLVM, f"rustc's LLVM {major} cannot build with the profile"
     assert backend.pgo_flags() == [f"-Cprofile-use={backend.PROFILE}"]
+    assert capsys.readouterr().err == f"toksmith build: PGO with {backend.PROFILE}\n"
     assert Path(backend.PROFILE).is_absolute()
 
 
