@@ -20,13 +20,12 @@ from __future__ import annotations
 import importlib
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from encode import DEFAULT_DOC_BYTES, split_docs  # noqa: E402
-from _tool import tool_parser  # noqa: E402
+from _tool import passes_in_turns, tool_parser  # noqa: E402
 
 
 def load(spec: str) -> tuple[str, Any]:
@@ -54,14 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         if [enc.encode_ordinary(d) for d in docs] != first:
             print(f"ab.py: {name} and {builds[0][0]} give different ids on {args.corpus}", file=sys.stderr)
             return 1
-    speed: dict[str, list[float]] = {name: [] for name, _ in builds}
-    for turn in range(args.runs):
-        for name, enc in builds if turn % 2 == 0 else builds[::-1]:
-            encode = enc.encode_ordinary
-            start = time.perf_counter()
-            for d in docs:
-                encode(d)
-            speed[name].append(mb / (time.perf_counter() - start))
+    seconds = passes_in_turns({name: enc.encode_ordinary for name, enc in builds}, docs, args.runs, alternate=True)
+    speed = {name: [mb / t for t in ts] for name, ts in seconds.items()}
     print(f"{args.encoding} on {args.corpus} ({mb:.1f} MB, {len(docs)} docs), {args.runs} passes each in turns:")
     base = speed[builds[0][0]]
     for name, s in speed.items():

@@ -18,16 +18,14 @@ other, not for quoting as the benchmark.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
 
 import tiktoken
 import toksmith
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec  # noqa: E402
-from _tool import tool_parser  # noqa: E402
+from _tool import passes_in_turns, tool_parser  # noqa: E402
 
 
 def cut(data: bytes, parts: int) -> list[bytes]:
@@ -42,13 +40,6 @@ def cut(data: bytes, parts: int) -> list[bytes]:
         if start >= len(data):
             break
     return out
-
-
-def one_pass(encode: Callable[[str], Any], docs: list[str]) -> float:
-    start = time.perf_counter()
-    for d in docs:
-        encode(d)
-    return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,10 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         if any(ours.encode_ordinary(d) != theirs.encode_ordinary(d) for d in docs):
             print(f"part {k}: toksmith's ids differ from tiktoken's", file=sys.stderr)
             return 1
-        best = {"toksmith": float("inf"), "tiktoken": float("inf")}
-        for _ in range(args.runs):
-            for name, enc in (("toksmith", ours), ("tiktoken", theirs)):
-                best[name] = min(best[name], one_pass(enc.encode_ordinary, docs))
+        seconds = passes_in_turns({"toksmith": ours.encode_ordinary, "tiktoken": theirs.encode_ordinary}, docs,
+                                  args.runs)
+        best = {name: min(t) for name, t in seconds.items()}
         for name in total:
             total[name] += best[name]
         mb = len(part) / 1e6

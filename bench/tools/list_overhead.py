@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +22,7 @@ import toksmith
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from encode import DEFAULT_DOC_BYTES, split_docs, tiktoken_spec  # noqa: E402
-from _tool import tool_parser  # noqa: E402
+from _tool import passes_in_turns, tool_parser  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "toksmith numpy": lambda d: tok.encode_to_numpy(d, disallowed_special=()),
         "tiktoken list": tk.encode_ordinary,
     }
-    times: dict[str, list[float]] = {name: [] for name in encoders}
-    for _ in range(args.runs):
-        for name, encode in encoders.items():
-            start = time.perf_counter()
-            for d in docs:
-                encode(d)
-            times[name].append(time.perf_counter() - start)
+    times = passes_in_turns(encoders, docs, args.runs)
     speed = {name: mb / statistics.median(t) for name, t in times.items()}
     print(f"{args.encoding} on {args.corpus} ({mb:.1f} MB, {len(docs)} docs), median of {args.runs} passes:")
     for name, s in speed.items():
