@@ -9,11 +9,15 @@ directory, so a relative path in ``.cargo/config.toml`` would not be found there
 PGO is left out, with a line on stderr saying why, when the profile is missing (a source tree without it), when
 rustc's LLVM is older than 19 (it cannot read the profile's format), or when ``TOKSMITH_PGO=0``. A profile older
 than the code only loses its effect on the functions that changed (LLVM matches functions by a hash of their
-control flow and ignores stale ones); ``scripts/pgo.sh`` makes it anew.
+control flow and ignores stale ones, silently); ``scripts/pgo.sh`` makes it anew. So that a stale profile does
+not go unnoticed, ``scripts/pgo.sh`` records beside it the digest of the Rust sources it was made from
+(:func:`sources_digest`, which leaves comments out); the backend says on stderr when the sources differ, and a
+test fails.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -31,7 +35,10 @@ from maturin import (  # noqa: F401  (hooks passed through unchanged)
     prepare_metadata_for_build_wheel,
 )
 
-PROFILE = Path(__file__).resolve().parent.parent / "pgo" / "toksmith.profdata"
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = ROOT / "pgo" / "toksmith.profdata"
+#: The digest of the Rust sources the profile was made from (:func:`sources_digest`), written by scripts/pgo.sh.
+SOURCES = ROOT / "pgo" / "sources.sha256"
 #: The oldest LLVM that reads the profile (indexed format version 12, written by llvm-profdata 19).
 MIN_LLVM = 19
 
@@ -44,6 +51,38 @@ def _llvm_major() -> int | None:
         return None
     m = re.search(r"^LLVM version: (\d+)", out, re.MULTILINE)
     return int(m.group(1)) if m else None
+
+
+def sources_digest(root: Path = ROOT) -> str:
+    """sha256 of what the extension is compiled from: the Rust sources of both crates, the manifests and the lock.
+
+    Lines that are only a comment (``//``, ``///``, ``//!``) and blank lines are left out, so that editing the
+    documentation or the performance notes does not make the profile stale; any other change does.
+    """
+    files = sorted(
+        [*root.glob("rust/*/src/**/*.rs"), *root.glob("rust/*/Cargo.toml"), root / "Cargo.toml", root / "Cargo.lock"]
+    )
+    h = hashlib.sha256()
+    for f in files:
+        text = f.read_bytes()
+        if f.suffix == ".rs":
+            text = b"\n".join(
+                line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(b"//")
+            )
+        h.update(f"{f.relative_to(root).as_posix()}\0{len(text)}\0".encode())
+        h.update(text)
+    return h.hexdigest()
+
+
+def _stale() -> str | None:
+    """Why the profile is older than the sources, or None when it was made from them."""
+    try:
+        recorded = SOURCES.read_text(encoding="ascii").strip()
+    except OSError:
+        return f"no {SOURCES.name} beside it saying which sources it was made from"
+    if recorded != sources_digest():
+        return "made from other Rust sources than these"
+    return None
 
 
 def pgo_flags() -> list[str]:
@@ -59,7 +98,12 @@ def pgo_flags() -> list[str]:
         print(f"toksmith build: rustc's LLVM is {llvm}, PGO needs {MIN_LLVM} or later; building without it",
               file=sys.stderr)
         return []
-    print(f"toksmith build: PGO with {PROFILE}", file=sys.stderr)
+    stale = _stale()
+    if stale:
+        print(f"toksmith build: PGO with {PROFILE}, {stale}: the functions changed since build without it "
+              "(scripts/pgo.sh makes it anew)", file=sys.stderr)
+    else:
+        print(f"toksmith build: PGO with {PROFILE}", file=sys.stderr)
     return [f"-Cprofile-use={PROFILE}"]
 
 

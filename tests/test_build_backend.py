@@ -39,6 +39,72 @@ def test_the_profile_is_an_llvm_19_readable_ir_profile(backend: ModuleType) -> N
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'build-backend = "toksmith_build"' in pyproject
     assert '{ path = "pgo/toksmith.profdata", format = "sdist" }' in pyproject
+    assert '{ path = "pgo/sources.sha256", format = "sdist" }' in pyproject
+
+
+def test_the_profile_was_made_from_these_sources(backend: ModuleType) -> None:
+    """pgo/sources.sha256 (written by scripts/pgo.sh) is the digest of the Rust sources as they are now."""
+    recorded = backend.SOURCES.read_text(encoding="ascii").strip()
+    assert recorded == backend.sources_digest(), (
+        "the Rust sources changed since pgo/toksmith.profdata was made: run `bash scripts/pgo.sh` and commit "
+        "the profile and pgo/sources.sha256"
+    )
+
+
+def _tree(root: Path, lib: str) -> Path:
+    for rel, text in {
+        "Cargo.toml": "[workspace]\n",
+        "Cargo.lock": "version = 4\n",
+        "rust/core/Cargo.toml": "[package]\n",
+        "rust/core/src/lib.rs": lib,
+        "rust/core/examples/x.rs": "fn main() {}\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_digest_leaves_out_comments_but_not_code(backend: ModuleType, tmp_path: Path) -> None:
+    code = "//! A crate.\n\n/// One.\npub fn one() -> u32 {\n    1 // the one\n}\n"
+    base = backend.sources_digest(_tree(tmp_path / "a", code))
+    notes = (
+        "//! A crate.\n//! Performance notes: tried x.\n\n/// One, always.\n"
+        "pub fn one() -> u32 {\n\n    // note\n    1 // the one\n}\n"
+    )
+    assert backend.sources_digest(_tree(tmp_path / "b", notes)) == base
+    for changed in (
+        code.replace("1 //", "2 //"),  # code
+        code.replace("// the one", "// one"),  # a comment after code on its line
+        code + "pub fn two() {}\n",
+    ):
+        assert backend.sources_digest(_tree(tmp_path / f"c{len(changed)}{hash(changed)}", changed)) != base
+    other = _tree(tmp_path / "d", code)
+    (other / "rust/core/src/extra.rs").write_text("fn f() {}\n", encoding="utf-8")
+    assert backend.sources_digest(other) != base
+    lock = _tree(tmp_path / "e", code)
+    (lock / "Cargo.lock").write_text("version = 3\n", encoding="utf-8")
+    assert backend.sources_digest(lock) != base
+    # Examples are not part of the extension.
+    example = _tree(tmp_path / "f", code)
+    (example / "rust/core/examples/x.rs").write_text("fn main() { println!() }\n", encoding="utf-8")
+    assert backend.sources_digest(example) == base
+
+
+@pytest.mark.parametrize("record", ["other", "missing"])
+def test_a_stale_profile_is_said(
+    backend: ModuleType, clean_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, record: str,
+) -> None:
+    """The build still uses it (the functions that did not change gain), and says so on stderr."""
+    sources = tmp_path / "sources.sha256"
+    if record == "other":
+        sources.write_text("0" * 64 + "\n", encoding="ascii")
+    monkeypatch.setattr(backend, "SOURCES", sources)
+    assert backend.pgo_flags() == [f"-Cprofile-use={backend.PROFILE}"]
+    err = capsys.readouterr().err
+    assert err.startswith(f"toksmith build: PGO with {backend.PROFILE}, ")
+    assert ("other Rust sources" if record == "other" else "no sources.sha256") in err
+    assert "scripts/pgo.sh" in err and err.count("\n") == 1
 
 
 def test_this_rustc_reads_the_profile(
