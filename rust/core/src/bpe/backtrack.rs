@@ -187,6 +187,16 @@
 //! predecessor and the successor's first two bytes (known from the text as
 //! soon as the predecessor is kept) missed 6.6% with 16 entries, but their
 //! exact tags need 36 bits (8-byte entries: 8 a line, 20.7% missed).
+//!
+//! Not built, after counting (a throwaway script over tiktoken's o200k
+//! encode of the first 6M characters of the mixed sample): a flag per token
+//! saying that no token can cross its right boundary (no suffix of it is a
+//! proper prefix of a token) or its left one (no prefix of it is a proper
+//! suffix of a token), so that a pair with either flag would skip the
+//! memo. 0.26% and 0.18% of o200k's tokens have them, and they would have
+//! answered 1.3% of the 597k checks (1.9% of the 409k in pieces that end in
+//! CJK): nearly every byte a token ends or starts with is inside some
+//! longer token.
 
 use rustc_hash::FxHashMap;
 
