@@ -4,7 +4,10 @@ For each document (lines grouped into documents of at least 4 KB, as bench/encod
 toksmith's ``encode_ordinary`` (a list of ints), toksmith's ``encode_to_numpy`` (a uint32 array, no Python int per
 id) and tiktoken's ``encode_ordinary``, in interleaved passes; it prints the median MB/s of each and the ratio
 list / numpy, which is the share of the call that goes into the list. Both toksmith calls must give the same ids.
-A measuring tool, not one of report.py's jobs (those are the scripts directly in bench/).
+A measuring tool, not one of report.py's jobs (those are the scripts directly in bench/). Its toksmith / tiktoken
+ratio is not the benchmark's: with the passes in turns in one process, each library starting its pass after the
+other has filled the cache, it gave 5.0-5.2x on the mixed sample with o200k in four runs (2026-12-07), where
+separate processes (bench/encode.py, and six pairs of one-library processes run in turns) gave 4.1-4.3x.
 
     python bench/tools/list_overhead.py --encoding o200k_base --corpus /tmp/toksmith-bench/zh-10M.txt \\
         --rank-file /tmp/toksmith-bench/ranks/o200k_base.tiktoken
