@@ -33,6 +33,25 @@
 //!   (rejected before with another cache): 0.98x mixed, 0.82x zh-10M.
 //! - the whole crate built for x86-64-v3 (AVX2, BMI2): callgrind 774M → 767M
 //!   instructions, timings within noise.
+//! - whole tokens found by one probe of the whole-token hash map instead of a
+//!   walk of the trie, byte by byte, when a piece misses the hot table: for
+//!   pieces led by a two-byte character (Cyrillic, Arabic, Greek...; Han and
+//!   kana kept the walk, their pieces are seldom tokens), with or without
+//!   the hot table in front, and for ASCII-led pieces of eight bytes or more.
+//!   Per-document timings had put Cyrillic documents of the mixed sample at
+//!   2.4x tiktoken, against 4.6x for ASCII ones, and a cold walk of a
+//!   12-byte word is a dozen dependent loads. In one binary alternating the
+//!   variants pass by pass (seven passes each, o200k, 4 KB documents of the
+//!   mixed sample, ratio to the plain encode): 0.97x, 0.94x, 0.88x for each
+//!   alone, 0.92-0.99x together. The hash map's two dependent misses cost
+//!   more than the walk, whose first levels stay in cache.
+//! - documents taken in the order of their script (all ASCII ones, then CJK,
+//!   Cyrillic...) instead of the file's order: 70.0-69.5 MB/s against
+//!   72.6-70.4, so switching scripts every few documents costs nothing
+//!   measurable. What moves the figure is this VM's share of the last-level
+//!   cache: `bench/tools/chase.c` gave 31 ns a step at 8 MB and 118 ns at 16
+//!   MB one morning, 91 ns at 8 MB another day, and the same binary encoded
+//!   the sample at 44 MB/s and at 72 MB/s within minutes.
 
 use super::backtrack::Backtrack;
 use super::cache::{self, Memo, Scratch};
