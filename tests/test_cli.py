@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
 import sysconfig
 
 import helpers
@@ -115,6 +117,25 @@ CLI_ERRORS = [
     ("decode unknown id", lambda t, d: ["decode", "-t", str(t), "1", str(10 * VOCAB_SIZE)], None),
     ("info on a file that is not json", lambda t, d: ["info", str(d / "latin1.txt")], None),
 ]
+
+
+@pytest.mark.parametrize("command", [
+    ["encode", "--encoding", "cl100k_base"],
+    ["decode", "--encoding", "cl100k_base"],
+    ["count", "-", "-o", "{out}"],
+    ["train", "-", "--vocab-size", "300", "-o", "{out}", "--no-progress"],
+], ids=["encode", "decode", "count", "train"])
+@pytest.mark.parametrize("locale_env", [{}, {"PYTHONIOENCODING": "utf-8:surrogateescape"}], ids=["strict", "escape"])
+def test_stdin_that_is_not_utf8_is_an_error(tok, tmp_path, command, locale_env):
+    """As for files: one line naming stdin and the offset, exit 2, whatever stdin's text error handler would do."""
+    out = tmp_path / "out.json"
+    env = dict(os.environ, PYTHONUTF8="1", **locale_env)
+    result = subprocess.run([*tok, *(a.format(out=out) for a in command)], input=b"12 ok\nab\xffcd 34\n",
+                            capture_output=True, env=env, timeout=300, check=False)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2, (result.returncode, stderr)
+    assert stderr.startswith("tok: error: <stdin>: not UTF-8 text: bad byte at offset 8 ") and stderr.count("\n") == 1
+    assert not out.exists() and result.stdout == b""
 
 
 @pytest.mark.parametrize(("argv", "must_hold"), [c[1:] for c in CLI_ERRORS], ids=[c[0] for c in CLI_ERRORS])

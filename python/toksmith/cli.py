@@ -20,9 +20,11 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn, Optional
 
 from . import Tokenizer, WordCounts, count, get_encoding, train
+from ._inputs import _decode
 from .errors import TokenizerError
 
 
@@ -37,8 +39,21 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+# stdin is read as bytes and decoded here, as files are: text-mode stdin would
+# turn a byte that is not UTF-8 into a lone surrogate (surrogateescape, the
+# default under a C or UTF-8 locale), which encodes as U+FFFD without a word.
+_STDIN = Path("<stdin>")
+
+
 def _stdin_lines() -> Iterator[str]:
-    yield from sys.stdin
+    offset = 0
+    for line in sys.stdin.buffer:
+        yield _decode(line, _STDIN, offset)
+        offset += len(line)
+
+
+def _stdin_text() -> str:
+    return _decode(sys.stdin.buffer.read(), _STDIN, 0)
 
 
 def _inputs(files: list[str]) -> object:
@@ -147,7 +162,7 @@ def _cmd_convert(a: argparse.Namespace) -> None:
 
 def _cmd_encode(a: argparse.Namespace) -> None:
     tok = _load(a)
-    text = a.text if a.text is not None else sys.stdin.read()
+    text = a.text if a.text is not None else _stdin_text()
     allowed = "all" if a.allow_special else ()
     if a.dropout is not None:
         if a.full or a.allow_special:
@@ -165,7 +180,7 @@ def _cmd_encode(a: argparse.Namespace) -> None:
 
 def _cmd_decode(a: argparse.Namespace) -> None:
     tok = _load(a)
-    ids = a.ids if a.ids else sys.stdin.read().split()
+    ids = a.ids if a.ids else _stdin_text().split()
     try:
         nums = [int(x) for x in ids]
     except ValueError as e:
