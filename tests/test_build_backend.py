@@ -51,43 +51,42 @@ def test_the_profile_was_made_from_these_sources(backend: ModuleType) -> None:
     )
 
 
-def _tree(root: Path, lib: str) -> Path:
-    for rel, text in {
-        "Cargo.toml": "[workspace]\n",
-        "Cargo.lock": "version = 4\n",
-        "rust/core/Cargo.toml": "[package]\n",
-        "rust/core/src/lib.rs": lib,
-        "rust/core/examples/x.rs": "fn main() {}\n",
-    }.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
 def test_the_digest_leaves_out_comments_but_not_code(backend: ModuleType, tmp_path: Path) -> None:
     code = "//! A crate.\n\n/// One.\npub fn one() -> u32 {\n    1 // the one\n}\n"
-    base = backend.sources_digest(_tree(tmp_path / "a", code))
+    trees = iter(range(100))
+
+    def digest(files: dict[str, str] | None = None) -> str:
+        """The digest of a small source tree, with `files` (relative path: text) added or replaced."""
+        root = tmp_path / str(next(trees))
+        tree = {
+            "Cargo.toml": "[workspace]\n",
+            "Cargo.lock": "version = 4\n",
+            "rust/core/Cargo.toml": "[package]\n",
+            "rust/core/src/lib.rs": code,
+            "rust/core/examples/x.rs": "fn main() {}\n",
+        }
+        tree.update(files or {})
+        for rel, text in tree.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        return backend.sources_digest(root)
+
+    base = digest()
     notes = (
         "//! A crate.\n//! Performance notes: tried x.\n\n/// One, always.\n"
         "pub fn one() -> u32 {\n\n    // note\n    1 // the one\n}\n"
     )
-    assert backend.sources_digest(_tree(tmp_path / "b", notes)) == base
-    for changed in (
-        code.replace("1 //", "2 //"),  # code
-        code.replace("// the one", "// one"),  # a comment after code on its line
-        code + "pub fn two() {}\n",
-    ):
-        assert backend.sources_digest(_tree(tmp_path / f"c{len(changed)}{hash(changed)}", changed)) != base
-    other = _tree(tmp_path / "d", code)
-    (other / "rust/core/src/extra.rs").write_text("fn f() {}\n", encoding="utf-8")
-    assert backend.sources_digest(other) != base
-    lock = _tree(tmp_path / "e", code)
-    (lock / "Cargo.lock").write_text("version = 3\n", encoding="utf-8")
-    assert backend.sources_digest(lock) != base
+    assert digest({"rust/core/src/lib.rs": notes}) == base
     # Examples are not part of the extension.
-    example = _tree(tmp_path / "f", code)
-    (example / "rust/core/examples/x.rs").write_text("fn main() { println!() }\n", encoding="utf-8")
-    assert backend.sources_digest(example) == base
+    assert digest({"rust/core/examples/x.rs": "fn main() { println!() }\n"}) == base
+    for changed in (
+        {"rust/core/src/lib.rs": code.replace("1 //", "2 //")},  # code
+        {"rust/core/src/lib.rs": code.replace("// the one", "// one")},  # a comment after code on its line
+        {"rust/core/src/lib.rs": code + "pub fn two() {}\n"},
+        {"rust/core/src/extra.rs": "fn f() {}\n"},
+        {"Cargo.lock": "version = 3\n"},
+    ):
+        assert digest(changed) != base, changed
 
 
 @pytest.mark.parametrize("record", ["other", "missing"])
