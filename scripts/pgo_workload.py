@@ -27,10 +27,7 @@ import toksmith
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from encode import DEFAULT_DOC_BYTES, rank_file, split_docs  # noqa: E402
-
-
-BLOCK = 64 * 1024
+from encode import BLOCK_BYTES, DEFAULT_DOC_BYTES, rank_file, split_docs  # noqa: E402
 
 
 def held_out(corpora: Path, cache: Path) -> str:
@@ -45,9 +42,9 @@ def held_out(corpora: Path, cache: Path) -> str:
         with lzma.open(corpora / "mixed-100M.txt.xz", "rb") as f:
             data = f.read()
         parts = []
-        for offset in range(2 * BLOCK, len(data), 5 * BLOCK):
+        for offset in range(2 * BLOCK_BYTES, len(data), 5 * BLOCK_BYTES):
             start = data.find(b"\n", offset) + 1
-            end = data.find(b"\n", offset + BLOCK)
+            end = data.find(b"\n", offset + BLOCK_BYTES)
             if start == 0 or end < 0:
                 break
             parts.append(data[start : end + 1])
