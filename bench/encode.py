@@ -479,13 +479,18 @@ class Corpus:
         return split_docs(self.path.read_bytes(), self.doc_bytes)
 
 
+def sample_stride(size: int, sample_bytes: int) -> int:
+    """The distance in bytes between the blocks that ``sample_corpus`` takes from a file of ``size`` bytes."""
+    return max(1, (size // BLOCK_BYTES) // math.ceil(sample_bytes / BLOCK_BYTES)) * BLOCK_BYTES
+
+
 def sample_corpus(source: Path, sample_bytes: int, cache: Path) -> tuple[Path, str]:
     """Every k-th 64 KiB block of whole lines, cut at a line end to at most sample_bytes (see the module doc)."""
     size = source.stat().st_size
     if not sample_bytes or size <= sample_bytes:
         return source, f"the whole of {source.name}"
     data = source.read_bytes()
-    stride = max(1, (size // BLOCK_BYTES) // math.ceil(sample_bytes / BLOCK_BYTES)) * BLOCK_BYTES
+    stride = sample_stride(size, sample_bytes)
     parts: list[bytes] = []
     taken = end = 0
     for offset in range(0, size, stride):

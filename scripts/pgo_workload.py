@@ -27,13 +27,14 @@ import toksmith
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from encode import BLOCK_BYTES, DEFAULT_DOC_BYTES, rank_file, split_docs  # noqa: E402
+from encode import BLOCK_BYTES, DEFAULT_DOC_BYTES, DEFAULT_SAMPLE_MB, rank_file, sample_stride, split_docs  # noqa: E402
 
 
 def held_out(corpora: Path, cache: Path) -> str:
     """mixed-100M's text that ``bench/encode.py``'s 20 MB sample leaves out (unpacked once into ``cache``).
 
-    The sample takes the first of every five 64 KiB blocks; this takes the third, cut to whole lines, so the
+    The sample takes the first of every k 64 KiB blocks (k is 5 for this corpus at the default sample size;
+    ``sample_stride`` gives it); this takes the middle one of each k (the third of five), cut to whole lines, so the
     profile is not learnt from the very text the benchmark times. (zh-10M, which the benchmark times whole, is made
     from the same Chinese sources as parts of mixed-100M, so some of its lines may be here.)
     """
@@ -41,8 +42,12 @@ def held_out(corpora: Path, cache: Path) -> str:
     if not out.is_file():
         with lzma.open(corpora / "mixed-100M.txt.xz", "rb") as f:
             data = f.read()
+        stride = sample_stride(len(data), int(DEFAULT_SAMPLE_MB * 1e6))
+        if stride < 3 * BLOCK_BYTES:
+            raise SystemExit(f"pgo_workload.py: the benchmark's sample takes every {stride // BLOCK_BYTES} block(s) "
+                             "of mixed-100M, leaving no block between them to learn from")
         parts = []
-        for offset in range(2 * BLOCK_BYTES, len(data), 5 * BLOCK_BYTES):
+        for offset in range(stride // BLOCK_BYTES // 2 * BLOCK_BYTES, len(data), stride):
             start = data.find(b"\n", offset) + 1
             end = data.find(b"\n", offset + BLOCK_BYTES)
             if start == 0 or end < 0:
