@@ -116,6 +116,29 @@ CLI_ERRORS = [
     ("info missing tokenizer", lambda t, d: ["info", str(d / "missing.json")], None),
     ("decode unknown id", lambda t, d: ["decode", "-t", str(t), "1", str(10 * VOCAB_SIZE)], None),
     ("info on a file that is not json", lambda t, d: ["info", str(d / "latin1.txt")], None),
+    ("decode non-ASCII digits", lambda t, d: ["decode", "-t", str(t), "\u0661\u0662"], "digits 0-9"),
+    ("decode underscores in an id", lambda t, d: ["decode", "-t", str(t), "1_000"], "'1_000'"),
+    ("train vocab size past 32 bits", lambda t, d: ["train", str(t), "--vocab-size", "9" * 20, "-o",
+                                                    str(d / "o.json")], "--vocab-size"),
+    ("train min frequency past 32 bits", lambda t, d: ["train", str(t), "--min-frequency", "9" * 20, "-o",
+                                                       str(d / "o.json")], "--min-frequency"),
+    ("count threads negative", lambda t, d: ["count", str(t), "--threads", "-1", "-o", str(d / "o.counts")],
+     "--threads"),
+    ("count max words past 32 bits", lambda t, d: ["count", str(t), "--max-words", "9" * 20, "-o",
+                                                   str(d / "o.counts")], "--max-words"),
+    ("train to an unknown kind of file", lambda t, d: ["train", str(t), "-o", str(d / "o.vocab")], "o.vocab"),
+    ("encode seed without dropout", lambda t, d: ["encode", "-t", str(t), "--seed", "5", "hi"], "--dropout"),
+    ("encode negative seed", lambda t, d: ["encode", "-t", str(t), "--dropout", "0.1", "--seed", "-1", "hi"],
+     "--seed"),
+    ("compare infinite throughput sample", lambda t, d: ["compare", str(t), "--corpus", str(t), "--throughput-mb",
+                                                         "inf"], "--throughput-mb"),
+    ("compare nan throughput sample", lambda t, d: ["compare", str(t), "--corpus", str(t), "--throughput-mb",
+                                                    "nan"], "--throughput-mb"),
+    ("compare plot into a missing directory", lambda t, d: ["compare", str(t), "--corpus", str(t), "--plot",
+                                                            str(d / "no" / "x.png"), "-o", str(d / "rep.txt")],
+     "no such directory"),
+    ("tiktoken pattern name misspelt", lambda t, d: ["compare", "cl100k_base", "--corpus", str(t), "--pattern",
+                                                     "cl200k", "--passes", "0"], "cl200k"),
 ]
 
 
@@ -147,3 +170,65 @@ def test_errors_are_one_line_and_exit_2(tok, trained, tmp_path, argv, must_hold)
     assert len(lines) == 1 and lines[0].startswith("tok: error: "), result.stderr
     if must_hold is not None:
         assert must_hold in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latin1.txt"], "an output was written"
+
+
+def test_text_argument_that_is_not_utf8_is_an_error(tok, trained):
+    """As for stdin: Python hands the byte over as a lone surrogate, which must not become U+FFFD silently."""
+    result = subprocess.run([*tok, "encode", "-t", str(trained), b"ab\xffcd"], capture_output=True, timeout=300,
+                            env=dict(os.environ, PYTHONUTF8="1"), check=False)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and stderr == "tok: error: TEXT: not UTF-8 text: bad byte 0xFF at offset 2\n", stderr
+    assert result.stdout == b""
+
+
+@pytest.mark.parametrize(("model", "name", "reader"), [
+    ("unigram", "u.json", "json"), ("wordpiece", "w.json", "json"), ("bbpe", "b.tiktoken", "tiktoken"),
+    ("unigram", "u.model", "model"), ("wordpiece", "w.txt", "txt"),
+])
+def test_train_writes_the_kind_its_output_name_says(tok, sample_path, tmp_path, model, name, reader):
+    """`-o u.json` is a tokenizer.json whatever the model (it was a SentencePiece protobuf for unigram), and
+    each file loads back as what its name says and encodes as the trained tokenizer does."""
+    out = tmp_path / name
+    vocab_size = {"unigram": 4000, "wordpiece": 3000, "bbpe": 400}[model]
+    pattern = {"pattern": "cl100k"} if model == "bbpe" else {}
+    result = run_cli([*tok, "train", str(sample_path), "--model", model, "--vocab-size", str(vocab_size),
+                      *(["--pattern", "cl100k"] if pattern else []), "-o", str(out), "--no-progress"])
+    assert result.returncode == 0, result.stderr
+    if reader == "json":
+        assert json.loads(out.read_text(encoding="utf-8"))["model"]["type"] == {"unigram": "Unigram"}.get(
+            model, "WordPiece")
+        loaded = toksmith.Tokenizer.from_file(str(out))
+        assert tokenizers.Tokenizer.from_file(str(out)).encode(SENTENCE).ids == loaded.encode(SENTENCE)
+    elif reader == "tiktoken":
+        loaded = toksmith.Tokenizer.from_tiktoken(str(out), pattern="cl100k")
+    elif reader == "model":
+        loaded = toksmith.Tokenizer.from_sentencepiece(str(out))
+    else:
+        loaded = toksmith.Tokenizer.from_wordpiece_vocab(str(out))
+    trained = toksmith.train([sample_path], model=model, vocab_size=vocab_size, show_progress=False, **pattern)
+    assert loaded.encode(SENTENCE) == trained.encode(SENTENCE) and loaded.encode(SENTENCE)
+
+
+def test_a_vocab_txt_that_would_lose_the_prefix_is_refused(tok, trained, sample_path, tmp_path):
+    """tok reads a vocab.txt with BERT's settings, so one written with another prefix would come back different."""
+    wp = tmp_path / "wp.json"
+    result = run_cli([*tok, "train", str(sample_path), "--model", "wordpiece", "--vocab-size", "3000", "--prefix",
+                      "@@", "-o", str(wp), "--no-progress"])
+    assert result.returncode == 0, result.stderr
+    result = run_cli([*tok, "convert", str(wp), "-o", str(tmp_path / "vocab.txt")])
+    assert result.returncode == 2 and "@@" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "vocab.txt").exists()
+
+
+def test_outputs_through_a_symbolic_link_write_its_target(tok, trained, tmp_path, sample_path):
+    """The link stays a link (a rename over it would have replaced it with a file)."""
+    for command, name in [(["convert", str(trained)], "t.json"), (["count", str(sample_path)], "c.counts"),
+                          (["compare", str(trained), "--corpus", str(sample_path), "--passes", "0"], "r.txt")]:
+        target, link = tmp_path / name, tmp_path / f"link-{name}"
+        target.write_text("old", encoding="utf-8")
+        link.symlink_to(target.name)
+        result = run_cli([*tok, *command, "-o", str(link), *(["--no-progress"] if command[0] != "convert" else [])])
+        assert result.returncode == 0, result.stderr
+        assert link.is_symlink() and target.read_bytes() != b"old"
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

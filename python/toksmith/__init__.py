@@ -298,7 +298,15 @@ def _progress(show: Union[bool, str]) -> dict[str, bool]:
     raise InvalidInputError(f"show_progress must be True, False or 'always', not {show!r}")
 
 
+#: Largest count option accepted (vocab_size, min_frequency, ...): what the core's 32-bit ids and counts hold.
+_MAX_OPTION = 2**32 - 1
+
+
 def _non_negative(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+    if value > _MAX_OPTION:
+        if name == "num_threads":
+            return _MAX_OPTION  # the core starts at most a few hundred threads whatever is asked
+        raise InvalidInputError(f"{name} must be at most {_MAX_OPTION:,}, got {value!r}")
     return value

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn, Optional
@@ -26,6 +27,31 @@ from typing import NoReturn, Optional
 from . import Tokenizer, WordCounts, count, get_encoding, train
 from ._inputs import _decode
 from .errors import TokenizerError
+
+
+def _count(text: str) -> int:
+    """An option that counts something: an integer from 0 to 2**32 - 1, in the digits 0-9."""
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {2**32 - 1}, got {text!r}")
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    """A random seed: an integer from 0 to 2**64 - 1."""
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**64:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**64 - 1, got {text!r}")
+    return int(text)
+
+
+def _megabytes(text: str) -> float:
+    """A positive, finite number of megabytes."""
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = float("nan")
+    if not (0 < mb < 1e9):
+        raise argparse.ArgumentTypeError(f"must be a positive number of MB, got {text!r}")
+    return mb
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +111,47 @@ def _cmd_count(a: argparse.Namespace) -> None:
     sys.stderr.write(f"tok: wrote {a.output} ({len(counts)} distinct words, {counts.total} occurrences)\n")
 
 
+#: What each output extension is written as (train and convert).
+_OUTPUT_KINDS = {".json": "save", ".model": "save_sentencepiece", ".tiktoken": "save_tiktoken",
+                 ".txt": "save_wordpiece_vocab"}
+
+
+def _output_kind(out: str) -> str:
+    """The Tokenizer method that writes ``out``, by its extension; checked before any work is done."""
+    kind = _OUTPUT_KINDS.get(os.path.splitext(out)[1].lower())
+    if kind is None:
+        _fail(f"{out}: unknown output kind (use .json, .model, .tiktoken or .txt)")
+    return kind
+
+
+def _save(tok: Tokenizer, out: str, kind: str) -> None:
+    if kind == "save_wordpiece_vocab":
+        _check_vocab_txt_round_trip(tok, out)
+    getattr(tok, kind)(out)
+
+
+def _check_vocab_txt_round_trip(tok: Tokenizer, out: str) -> None:
+    """A vocab.txt holds only the tokens, and tok reads one with BERT's settings: refuse to write one that would
+    come back with another prefix, unknown token, word limit, normalizer or pre-tokenizer."""
+    def settings(t: Tokenizer) -> dict[str, object]:
+        data = json.loads(t.to_str())
+        model = data.get("model") or {}
+        keys = ("continuing_subword_prefix", "unk_token", "max_input_chars_per_word")
+        return {**{k: model.get(k) for k in keys}, "normalizer": data.get("normalizer"),
+                "pre_tokenizer": data.get("pre_tokenizer")}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = os.path.join(tmp, "vocab.txt")
+        tok.save_wordpiece_vocab(probe)
+        want, got = settings(tok), settings(_load_file(probe))
+    lost = [k for k in want if want[k] != got[k]]
+    if lost:
+        _fail(f"{out}: a vocab.txt cannot record this tokenizer's {lost[0]} ({want[lost[0]]!r}; it would be read "
+              f"back as {got[lost[0]]!r}); write a .json instead")
+
+
 def _cmd_train(a: argparse.Namespace) -> None:
+    kind = _output_kind(a.output)
     common: dict[str, object] = dict(
         model=a.model,
         min_frequency=a.min_frequency,
@@ -116,10 +182,7 @@ def _cmd_train(a: argparse.Namespace) -> None:
         if a.pattern_given:
             common["pattern"] = _pattern(a)
         tok = train(_inputs(a.files), max_words=a.max_words, **common)  # type: ignore[arg-type]
-    if tok.model in ("unigram", "spm_bpe") or a.output.endswith(".model"):
-        tok.save_sentencepiece(a.output)
-    else:
-        tok.save(a.output)
+    _save(tok, a.output, kind)
     sys.stderr.write(f"tok: wrote {a.output} ({tok.model}, {tok.vocab_size} tokens)\n")
 
 
@@ -145,24 +208,30 @@ def _load_file(path: str) -> Tokenizer:
 
 
 def _cmd_convert(a: argparse.Namespace) -> None:
-    tok = _load_file(a.input)
     out: str = a.output
-    if out.endswith(".model"):
-        tok.save_sentencepiece(out)
-    elif out.endswith(".tiktoken"):
-        tok.save_tiktoken(out)
-    elif out.endswith(".txt"):
-        tok.save_wordpiece_vocab(out)
-    elif out.endswith(".json"):
-        tok.save(out)
-    else:
-        _fail(f"{out}: unknown output kind (use .json, .model, .tiktoken or .txt)")
+    kind = _output_kind(out)
+    tok = _load_file(a.input)
+    _save(tok, out, kind)
     sys.stderr.write(f"tok: wrote {out} ({tok.model}, {tok.vocab_size} tokens)\n")
 
 
+def _argv_text(text: str) -> str:
+    """TEXT from the command line, refused when it is not UTF-8 (as stdin and files are): Python hands such
+    bytes over as lone surrogates (surrogateescape), which would encode as U+FFFD without a word."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raw = text.encode("utf-8", "surrogateescape")
+        offset = len(text[: e.start].encode("utf-8", "surrogateescape"))
+        _fail(f"TEXT: not UTF-8 text: bad byte 0x{raw[offset]:02X} at offset {offset}")
+    return text
+
+
 def _cmd_encode(a: argparse.Namespace) -> None:
+    if a.seed is not None and a.dropout is None:
+        _fail("--seed is for --dropout")
     tok = _load(a)
-    text = a.text if a.text is not None else _stdin_text()
+    text = _argv_text(a.text) if a.text is not None else _stdin_text()
     allowed = "all" if a.allow_special else ()
     if a.dropout is not None:
         if a.full or a.allow_special:
@@ -181,10 +250,10 @@ def _cmd_encode(a: argparse.Namespace) -> None:
 def _cmd_decode(a: argparse.Namespace) -> None:
     tok = _load(a)
     ids = a.ids if a.ids else _stdin_text().split()
-    try:
-        nums = [int(x) for x in ids]
-    except ValueError as e:
-        _fail(f"token ids must be integers: {e}")
+    bad = next((x for x in ids if not (x.isascii() and x.isdigit())), None)
+    if bad is not None:
+        _fail(f"token ids must be non-negative integers written in the digits 0-9, got {bad!r}")
+    nums = [int(x) for x in ids]
     if any(n < 0 or n >= 2**32 for n in nums):
         _fail("token ids must be between 0 and 2**32-1")
     sys.stdout.write(tok.decode(nums))
@@ -210,19 +279,48 @@ def _cmd_compare(a: argparse.Namespace) -> None:
         from ._plot import require_matplotlib
 
         require_matplotlib()  # fail before the work, not after it
+    if a.tiktoken_pattern is not None:
+        from . import _core
+
+        _core.split("", a.tiktoken_pattern)  # a bad or misspelt pattern fails now, even if no file needs it
+    for path in (a.output, a.plot):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            _fail(f"{path}: no such directory: {os.path.dirname(os.path.abspath(path))}")
     result = compare(a.tokenizers, a.corpus, pattern=a.tiktoken_pattern, passes=a.passes,
                      throughput_bytes=int(a.throughput_mb * 1e6), doc_bytes=a.doc_bytes, num_threads=a.threads,
                      show_progress=_show(a))  # type: ignore[arg-type]
     rendered = {"table": result.to_text, "markdown": result.to_markdown, "json": result.to_json}[a.format]()
     if a.output:
-        with open(a.output, "w", encoding="utf-8") as f:
-            f.write(rendered if rendered.endswith("\n") else rendered + "\n")
+        _write_text(a.output, rendered if rendered.endswith("\n") else rendered + "\n")
         sys.stderr.write(f"tok: wrote {a.output}\n")
     else:
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
     if a.plot:
         result.plot(a.plot)
         sys.stderr.write(f"tok: wrote {a.plot}\n")
+
+
+def _write_text(path: str, text: str) -> None:
+    """Writes ``path`` through a temporary file renamed over it (never half-written); a link's target is written,
+    and a device or pipe (``/dev/stdout``) in place."""
+    target = os.path.realpath(path)
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException as e:
+        os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise OSError(f"{path}: {e.strerror or e}") from e
+        raise
 
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -245,12 +343,12 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     c.add_argument("--plot", metavar="PNG", help="also write a chart (needs matplotlib: pip install 'toksmith[plot]')")
     c.add_argument("--pattern", dest="tiktoken_pattern", metavar="PATTERN",
                    help="pre-tokenizer for .tiktoken files whose name does not imply one (gpt2, cl100k, o200k, regex)")
-    c.add_argument("--passes", type=int, default=3, help="timed passes, median taken (default 3; 0: no timing)")
-    c.add_argument("--throughput-mb", type=float, default=10.0,
+    c.add_argument("--passes", type=_count, default=3, help="timed passes, median taken (default 3; 0: no timing)")
+    c.add_argument("--throughput-mb", type=_megabytes, default=10.0,
                    help="time on a random sample of about this many MB of each corpus (default 10)")
-    c.add_argument("--doc-bytes", type=int, default=4096,
+    c.add_argument("--doc-bytes", type=_count, default=4096,
                    help="lines are grouped into documents of at least this many bytes for timing (default 4096)")
-    c.add_argument("--threads", type=int, default=None, help="threads for counting (timing uses one)")
+    c.add_argument("--threads", type=_count, default=None, help="threads for counting (timing uses one)")
     shown = c.add_mutually_exclusive_group()
     shown.add_argument("--no-progress", action="store_true", help="no progress bar")
     shown.add_argument("--progress", action="store_true", help="progress even when stderr is not a terminal")
@@ -267,8 +365,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="gpt2, r50k, p50k, cl100k, o200k (default; bert for wordpiece), bert, a regex, or none")
         p.add_argument("--normalizer", default=None,
                        help="bert, bert_cased, nfc, nfd, nfkc, nfkd, lowercase or none (default: none; bert for wordpiece)")
-        p.add_argument("--max-words", type=int, default=None, help="keep at most N distinct words while counting")
-        p.add_argument("--threads", type=int, default=None)
+        p.add_argument("--max-words", type=_count, default=None, help="keep at most N distinct words while counting")
+        p.add_argument("--threads", type=_count, default=None)
         shown = p.add_mutually_exclusive_group()
         shown.add_argument("--no-progress", action="store_true", help="no progress bar")
         shown.add_argument("--progress", action="store_true", help="progress even when stderr is not a terminal")
@@ -282,11 +380,11 @@ def _parser() -> argparse.ArgumentParser:
     inputs_and_counting(t, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
     t.add_argument("--counts", help="train on a counts file from tok count instead of text")
     t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece", "unigram"])
-    t.add_argument("--vocab-size", type=int, default=None, help="default 32000 (30000 for wordpiece, 8000 for unigram)")
+    t.add_argument("--vocab-size", type=_count, default=None, help="default 32000 (30000 for wordpiece, 8000 for unigram)")
     t.add_argument("--scoring", default=None, choices=["likelihood", "frequency"],
                    help="wordpiece: likelihood gain (default) or pair frequency (HF's WordPieceTrainer)")
     t.add_argument("--prefix", default=None, help="wordpiece continuing-subword prefix (default ##)")
-    t.add_argument("--min-frequency", type=int, default=2)
+    t.add_argument("--min-frequency", type=_count, default=2)
     t.add_argument("--special-token", action="append", help="repeat for several")
     t.set_defaults(func=_cmd_train)
 
@@ -297,7 +395,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--full", action="store_true", help="print ids, tokens, offsets and type ids as JSON")
     e.add_argument("--dropout", type=float, default=None, metavar="P",
                    help="BPE models: BPE-dropout, skip each merge with probability P (subword regularization)")
-    e.add_argument("--seed", type=int, default=None, help="random seed for --dropout")
+    e.add_argument("--seed", type=_seed, default=None, help="random seed for --dropout")
     e.add_argument("text", nargs="?")
     e.set_defaults(func=_cmd_encode)
 

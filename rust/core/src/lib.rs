@@ -25,10 +25,26 @@ pub use error::{Error, ErrorKind, Result};
 /// Writes a file without ever leaving it half-written: `write` fills a
 /// temporary file beside `path`, which is then renamed over it; on any error
 /// the temporary file is removed and `path` is untouched.
+///
+/// A symbolic link is followed: its target is written (the rename would
+/// replace the link itself). An existing path that is not a regular file (a
+/// device such as `/dev/stdout` or `/dev/null`, a named pipe) is written in
+/// place, since renaming over it would replace the device with a file.
 pub fn write_atomic(
     path: &std::path::Path,
     write: impl FnOnce(&std::path::Path) -> Result<()>,
 ) -> Result<()> {
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = link_target(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return write(path);
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -49,9 +65,35 @@ pub fn write_atomic(
     res
 }
 
+/// Most threads a pool is given, whatever is asked: more only cost memory and
+/// start-up (a request for a billion threads started tens of thousands before
+/// it failed).
+pub const MAX_THREADS: usize = 256;
+
+/// Where the symbolic link `path` finally points (its target need not exist).
+fn link_target(path: &std::path::Path) -> Result<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let t = std::fs::read_link(&p).map_err(|e| Error::io(&p, e))?;
+                p = match p.parent() {
+                    Some(dir) if t.is_relative() => dir.join(t),
+                    _ => t,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::invalid(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
 /// Runs `f` on a rayon pool of `threads` threads, or, when `threads` is
 /// `None` or 0, of `RAYON_NUM_THREADS` threads if that is set (as rayon's
-/// own pool), else one per core.
+/// own pool), else one per core; at most [`MAX_THREADS`].
 ///
 /// Pools are built once per thread count and kept, so that their threads,
 /// and the per-thread tables of the byte-level encoder (the backtracking
@@ -73,7 +115,7 @@ pub fn with_threads<T: Send>(
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         Some(n) => n,
     };
-    pool(n)?.install(f)
+    pool(n.min(MAX_THREADS))?.install(f)
 }
 
 /// The kept pool of `n` threads (see [`with_threads`]).
@@ -107,3 +149,71 @@ fn pool(n: usize) -> Result<std::sync::Arc<rayon::ThreadPool>> {
     Ok(p)
 }
 pub use tokenizer::Tokenizer;
+
+/// Ids a vocabulary of `tokens` tokens may reach beyond its count: its tables
+/// are sized by the largest id, so one id of four billion asked for tens of
+/// GB (HF files may leave gaps in the ids, but none this wide).
+pub const MAX_ID_GAP: u32 = 1 << 20;
+
+/// Checks that `id`, of the token `token`, fits a vocabulary of `tokens`
+/// tokens (see [`MAX_ID_GAP`]).
+pub(crate) fn check_id(id: u32, token: &str, tokens: usize) -> Result<()> {
+    let limit = u64::try_from(tokens).unwrap_or(u64::MAX) + u64::from(MAX_ID_GAP);
+    if u64::from(id) >= limit {
+        return Err(Error::invalid(format!(
+            "token {token:?} has id {id}, too large for a vocabulary of {tokens} tokens: \
+             ids must be below {limit} (the tables are sized by the largest id)"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(path: &std::path::Path, text: &str) -> Result<()> {
+        write_atomic(path, |tmp| {
+            std::fs::write(tmp, text).map_err(|e| Error::io(tmp, e))
+        })
+    }
+
+    /// A link stays a link, and its target (even a missing one) is written;
+    /// a named pipe stays a pipe and gets the bytes.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_follows_links_and_writes_pipes_in_place() {
+        let dir = std::env::temp_dir().join(format!("toksmith-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("target.json");
+        let link = dir.join("link.json");
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink("target.json", &link).unwrap();
+        put(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let dangling = dir.join("dangling.json");
+        std::os::unix::fs::symlink(dir.join("made.json"), &dangling).unwrap();
+        put(&dangling, "made").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("made.json")).unwrap(),
+            "made"
+        );
+
+        let fifo = dir.join("pipe");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(ok.is_ok_and(|s| s.success()), "mkfifo failed");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        put(&fifo, "through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -125,12 +125,12 @@ pub fn train_from_counts(
     }
     let added = specials
         .iter()
-        .map(|s| AddedToken {
-            content: s.clone(),
-            id: m
-                .token_to_id(s)
-                .expect("special tokens are in the trained vocabulary"),
-            special: true,
+        .map(|s| {
+            let id = m.token_to_id(s);
+            AddedToken::special(
+                s.clone(),
+                id.expect("special tokens are in the trained vocabulary"),
+            )
         })
         .collect();
     Tokenizer::new(normalizer, pretok, Model::Bpe(m), added, None)
@@ -187,12 +187,9 @@ fn train_wordpiece(
     let m = WordPieceModel::new(vocab, &unk, &prefix, 100)?;
     let added: Vec<AddedToken> = specials
         .iter()
-        .map(|s| AddedToken {
-            content: s.clone(),
-            id: m
-                .token_to_id(s)
-                .expect("special tokens are in the vocabulary"),
-            special: true,
+        .map(|s| {
+            let id = m.token_to_id(s);
+            AddedToken::special(s.clone(), id.expect("special tokens are in the vocabulary"))
         })
         .collect();
     let id = |t: &'static str| m.token_to_id(t).map(|i| (t, i));

@@ -6,6 +6,7 @@
 //! The classes are in [`tokenizer`] (`Tokenizer`) and [`train`] (`WordCounts`
 //! and the counting and training functions).
 
+mod args;
 mod encoding;
 mod progress;
 mod tokenizer;
@@ -28,7 +29,11 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
         ErrorKind::InvalidInput => "InvalidInputError",
         ErrorKind::UnknownToken => "UnknownTokenError",
     };
-    let msg = e.to_string();
+    py_error(py, class, e.to_string())
+}
+
+/// An exception of the class `class` of `toksmith.errors`.
+pub(crate) fn py_error(py: Python<'_>, class: &str, msg: String) -> PyErr {
     match py.import("toksmith.errors").and_then(|m| m.getattr(class)) {
         Ok(cls) => PyErr::from_type(cls.cast_into().expect("exception class"), msg),
         Err(_) => PyRuntimeError::new_err(msg),

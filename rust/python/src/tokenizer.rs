@@ -34,7 +34,7 @@
 //! ahead): list / numpy 0.83-0.85 → 0.83-0.88 on the mixed sample and
 //! 0.86-0.87 → 0.86-0.90 on zh-10M (o200k, two runs each).
 
-use crate::{special_set, text_of, texts_of, to_py, IntoPyResult};
+use crate::{args, special_set, text_of, texts_of, to_py, IntoPyResult};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyString};
@@ -189,7 +189,9 @@ impl PyTokenizer {
         py: Python<'_>,
         path: PathBuf,
         pattern: Option<String>,
-        special_tokens: Option<std::collections::HashMap<String, u32>>,
+        #[pyo3(from_py_with = args::specials)] special_tokens: Option<
+            std::collections::HashMap<String, u32>,
+        >,
     ) -> PyResult<Self> {
         let inner = py
             .detach(|| {
@@ -212,7 +214,9 @@ impl PyTokenizer {
         py: Python<'_>,
         ranks: Vec<(Vec<u8>, u32)>,
         pattern: Option<String>,
-        special_tokens: Option<std::collections::HashMap<String, u32>>,
+        #[pyo3(from_py_with = args::specials)] special_tokens: Option<
+            std::collections::HashMap<String, u32>,
+        >,
     ) -> PyResult<Self> {
         let inner = py
             .detach(|| {
@@ -283,7 +287,7 @@ impl PyTokenizer {
         &self,
         py: Python<'py>,
         texts: Vec<Bound<'_, PyString>>,
-        num_threads: Option<usize>,
+        #[pyo3(from_py_with = args::threads)] num_threads: Option<usize>,
         allowed_special: Option<&Bound<'_, PyAny>>,
         disallowed_special: Option<&Bound<'_, PyAny>>,
         add_special_tokens: bool,
@@ -300,14 +304,19 @@ impl PyTokenizer {
         &self,
         py: Python<'py>,
         texts: Vec<Bound<'_, PyString>>,
-        num_threads: Option<usize>,
+        #[pyo3(from_py_with = args::threads)] num_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
         let texts = texts_of(&texts)?;
         self.lists(py, &texts, num_threads, |t, s| t.encode_ordinary(s))
     }
 
     #[pyo3(signature = (ids, *, skip_special_tokens=false))]
-    fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> PyResult<String> {
+    fn decode(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = args::ids)] ids: Vec<u32>,
+        skip_special_tokens: bool,
+    ) -> PyResult<String> {
         py.detach(|| self.inner.decode_with(&ids, skip_special_tokens))
             .py(py)
     }
@@ -379,6 +388,10 @@ impl PyTokenizer {
                     &continuing_subword_prefix,
                     max_input_chars_per_word,
                 )
+                .map_err(|e| match e {
+                    Error::Invalid(message) => Error::Format { origin, message },
+                    other => other,
+                })
             })
             .py(py)?;
         Ok(PyTokenizer::new(inner))
@@ -429,7 +442,7 @@ impl PyTokenizer {
         py: Python<'py>,
         text: &Bound<'_, PyString>,
         dropout: f32,
-        seed: Option<u64>,
+        #[pyo3(from_py_with = args::seed)] seed: Option<u64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let text = text_of(text)?;
         let seed = seed.unwrap_or_else(toksmith::bpe::dropout::random_seed);
@@ -453,7 +466,7 @@ impl PyTokenizer {
         text: &Bound<'_, PyString>,
         alpha: f32,
         nbest_size: i32,
-        seed: Option<u64>,
+        #[pyo3(from_py_with = args::seed)] seed: Option<u64>,
     ) -> PyResult<Vec<u32>> {
         let text = text_of(text)?;
         let seed = seed.unwrap_or_else(toksmith::bpe::dropout::random_seed);
@@ -475,7 +488,11 @@ impl PyTokenizer {
         .py(py)
     }
 
-    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+    fn decode_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = args::ids)] ids: Vec<u32>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let b = py.detach(|| self.inner.decode_bytes(&ids)).py(py)?;
         Ok(PyBytes::new(py, &b))
     }
@@ -524,7 +541,7 @@ impl PyTokenizer {
     fn decode_single_token_bytes<'py>(
         &self,
         py: Python<'py>,
-        token: u32,
+        #[pyo3(from_py_with = args::id)] token: u32,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let b = self.inner.decode_bytes(&[token]).py(py)?;
         Ok(PyBytes::new(py, &b))
@@ -577,8 +594,11 @@ impl PyTokenizer {
         self.inner.token_to_id(token)
     }
 
-    fn id_to_token(&self, id: u32) -> Option<&str> {
-        self.inner.id_to_token(id)
+    fn id_to_token(
+        &self,
+        #[pyo3(from_py_with = args::id_or_none)] id: Option<u32>,
+    ) -> Option<&str> {
+        id.and_then(|id| self.inner.id_to_token(id))
     }
 
     fn get_vocab<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -669,11 +689,7 @@ pub(crate) fn from_ranks(
     let pretok = Pretokenizer::new(pattern)?;
     let added = specials
         .into_iter()
-        .map(|(content, id)| toksmith::tokenizer::AddedToken {
-            content,
-            id,
-            special: true,
-        })
+        .map(|(content, id)| toksmith::tokenizer::AddedToken::special(content, id))
         .collect();
     toksmith::Tokenizer::new(
         None,

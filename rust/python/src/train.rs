@@ -181,7 +181,10 @@ impl PyWordCounts {
 
     /// `(word, count)` pairs, most frequent first (ties by word); all when `n` is None.
     #[pyo3(signature = (n=None))]
-    fn most_common(&self, n: Option<usize>) -> Vec<(String, u64)> {
+    fn most_common(
+        &self,
+        #[pyo3(from_py_with = crate::args::count)] n: Option<usize>,
+    ) -> Vec<(String, u64)> {
         let mut v: Vec<(&str, u64)> = self
             .inner
             .words

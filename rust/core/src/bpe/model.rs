@@ -157,6 +157,9 @@ impl BpeModel {
         merges: &[(String, String)],
         opts: BpeOptions,
     ) -> Result<Self> {
+        for (s, id) in &vocab {
+            crate::check_id(*id, s, vocab.len())?;
+        }
         let max = vocab
             .iter()
             .map(|v| v.1)
@@ -187,7 +190,13 @@ impl BpeModel {
             triples.push((get(a)?, get(b)?, get(&format!("{a}{b_body}"))?));
         }
         for (s, id) in vocab {
-            id_to_token[id as usize] = Some(s.into_boxed_str());
+            let slot = &mut id_to_token[id as usize];
+            if let Some(prev) = slot {
+                return Err(Error::invalid(format!(
+                    "id {id} is given to two tokens ({prev:?} and {s:?})"
+                )));
+            }
+            *slot = Some(s.into_boxed_str());
         }
         Self::build(kind, id_to_token, &triples, opts)
     }
@@ -198,6 +207,9 @@ impl BpeModel {
     /// priority, and ties go to the leftmost pair, as in tiktoken). A piece that
     /// is itself a token is emitted whole.
     pub fn from_ranks(ranks: &[(Vec<u8>, u32)]) -> Result<Self> {
+        for (bytes, rank) in ranks {
+            crate::check_id(*rank, &String::from_utf8_lossy(bytes), ranks.len())?;
+        }
         let max = ranks.iter().map(|r| r.1 as usize + 1).max().unwrap_or(0);
         let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
         let mut by_bytes: FxHashMap<&[u8], u32> = FxHashMap::default();

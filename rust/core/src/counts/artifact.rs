@@ -6,7 +6,10 @@
 //! present flag, `u32` length, UTF-8 bytes), the dropped-word statistics (two
 //! `u64`), the number of words (`u64`), then each word as `u32` length, UTF-8
 //! bytes and `u64` count, in byte order (so equal counts give equal files).
-//! All integers are little-endian.
+//! All integers are little-endian. The zstd frame carries its content
+//! checksum, which loading checks (a flipped bit in a file without one gave
+//! counts in the trillions with exit 0); files written before it was added
+//! have none and load as before.
 
 use super::WordCounts;
 use crate::error::{Error, Result};
@@ -78,6 +81,7 @@ impl Counts {
         let io = |e| Error::io(path, e);
         let f = std::fs::File::create(path).map_err(io)?;
         let mut z = zstd::stream::write::Encoder::new(BufWriter::new(f), 3).map_err(io)?;
+        z.include_checksum(true).map_err(io)?;
         let mut words: Vec<(&str, u64)> =
             self.words.iter().map(|(w, &c)| (w.as_ref(), c)).collect();
         words.sort_unstable();
@@ -116,10 +120,18 @@ impl Counts {
         };
         let mut z = zstd::stream::read::Decoder::new(BufReader::new(f))
             .map_err(|_| bad("not zstd data"))?;
+        let corrupt = |e: std::io::Error| bad(&format!("truncated or corrupt ({e})"));
+        // Read through `take`, not into a buffer of the length the file
+        // claims, which a corrupt file can make billions.
         let mut read = |n: usize| -> Result<Vec<u8>> {
-            let mut b = vec![0u8; n];
-            z.read_exact(&mut b)
-                .map_err(|e| bad(&format!("truncated or corrupt ({e})")))?;
+            let mut b = Vec::new();
+            (&mut z)
+                .take(n as u64)
+                .read_to_end(&mut b)
+                .map_err(corrupt)?;
+            if b.len() < n {
+                return Err(bad("truncated"));
+            }
             Ok(b)
         };
         let u32_of = |b: Vec<u8>| u32::from_le_bytes(b.try_into().expect("4 bytes"));
@@ -152,6 +164,15 @@ impl Counts {
             if words.insert(w.into_boxed_str(), c).is_some() {
                 return Err(bad(&format!("word {i} appears twice")));
             }
+        }
+        // The rest of the frame: nothing but its checksum, checked here.
+        let mut rest = Vec::new();
+        (&mut z)
+            .take(1)
+            .read_to_end(&mut rest)
+            .map_err(|e| bad(&format!("truncated or corrupt ({e})")))?;
+        if !rest.is_empty() {
+            return Err(bad("data after the last word"));
         }
         Ok(Counts {
             pattern,
@@ -192,6 +213,17 @@ mod tests {
         let mut p = m;
         p.prune(2);
         assert_eq!((p.words.len(), p.dropped_words, p.dropped_count), (2, 1, 1));
+        // A flipped bit anywhere past the frame's header is an error (the
+        // checksum), never other counts.
+        let good = std::fs::read(&path).unwrap();
+        for i in 6..good.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut bad = good.clone();
+                bad[i] ^= bit;
+                std::fs::write(&path, &bad).unwrap();
+                assert!(Counts::load(&path).is_err(), "byte {i} bit {bit:#x}");
+            }
+        }
         std::fs::write(&path, b"junk").unwrap();
         assert!(Counts::load(&path).is_err());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -4,10 +4,14 @@
 //! (and sequences), pre-tokenizers `ByteLevel`, `Split` (regex or string,
 //! behaviour `Isolated`, not inverted) and sequences of them, BPE models
 //! (byte-level or character-level, with unk/byte fallback, prefix/suffix,
-//! `ignore_merges`), added tokens, and post-processors TemplateProcessing
+//! `ignore_merges`), added tokens (with `lstrip`, `rstrip` and
+//! `single_word`), and post-processors TemplateProcessing
 //! (single sequence), BertProcessing, RobertaProcessing and ByteLevel. Unigram
 //! models are read and written by [`super::hf_unigram`]. Anything
-//! else is a clear error rather than a silently different tokenizer.
+//! else is a clear error rather than a silently different tokenizer: so are
+//! `truncation` and `padding` (which toksmith does not do), a byte-level BPE
+//! with a prefix, a suffix, or an unknown token its bytes could need, and a
+//! field of the wrong type (`"unk_token": 5`, `"lowercase": "yes"`).
 //! What we write loads in `tokenizers.Tokenizer.from_file` and encodes the same.
 
 use crate::bpe::{BpeKind, BpeModel, BpeOptions};
@@ -45,8 +49,9 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
     let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
     match ty {
         "ByteLevel" => {
-            let flag = |k: &str, d: bool| v.get(k).and_then(Value::as_bool).unwrap_or(d);
-            if flag("use_regex", true) {
+            let flag = |k: &str, d: bool| bool_field(v, k, d, "pre_tokenizer ByteLevel");
+            flag("trim_offsets", true)?;
+            if flag("use_regex", true)? {
                 if acc.split.is_some() {
                     return Err(Error::invalid(
                         "ByteLevel(use_regex=true) after a Split is not supported",
@@ -55,7 +60,7 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
                 acc.split = Some(GPT2_PATTERN.to_string());
             }
             acc.byte_level = Some(ByteLevelOpts {
-                add_prefix_space: flag("add_prefix_space", false),
+                add_prefix_space: flag("add_prefix_space", false)?,
             });
         }
         "Split" => {
@@ -65,7 +70,7 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
                 ));
             }
             let behavior = v.get("behavior").and_then(Value::as_str).unwrap_or("");
-            let invert = v.get("invert").and_then(Value::as_bool).unwrap_or(false);
+            let invert = bool_field(v, "invert", false, "pre_tokenizer Split")?;
             if behavior != "Isolated" || invert {
                 return Err(Error::invalid(format!(
                     "Split with behavior {behavior:?} invert={invert} is not supported (only Isolated)"
@@ -115,6 +120,30 @@ pub(super) fn opt_str(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
+/// The string field `k` of `what` (`None` when missing or null); any other
+/// type is an error, as HF's reading makes it, not a silent default.
+pub(crate) fn str_field(v: &Value, k: &str, what: &str) -> Result<Option<String>> {
+    match v.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Error::invalid(format!(
+            "{what}.{k} must be a string or null, got {other}"
+        ))),
+    }
+}
+
+/// The boolean field `k` of `what` (`default` when missing); any other type
+/// is an error.
+pub(crate) fn bool_field(v: &Value, k: &str, default: bool, what: &str) -> Result<bool> {
+    match v.get(k) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(Error::invalid(format!(
+            "{what}.{k} must be true or false, got {other}"
+        ))),
+    }
+}
+
 fn read_vocab(model: &Value, origin: &str) -> Result<Vec<(String, u32)>> {
     let vocab_v = model
         .get("vocab")
@@ -160,13 +189,41 @@ fn read_bpe(
     }
 
     let opts = BpeOptions {
-        continuing_subword_prefix: opt_str(model, "continuing_subword_prefix"),
-        end_of_word_suffix: opt_str(model, "end_of_word_suffix"),
-        ignore_merges: model
-            .get("ignore_merges")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        continuing_subword_prefix: str_field(model, "continuing_subword_prefix", "model")?,
+        end_of_word_suffix: str_field(model, "end_of_word_suffix", "model")?,
+        ignore_merges: bool_field(model, "ignore_merges", false, "model")?,
     };
+    let unk_token = str_field(model, "unk_token", "model")?;
+    let byte_fallback = bool_field(model, "byte_fallback", false, "model")?;
+    let fuse_unk = bool_field(model, "fuse_unk", false, "model")?;
+    if byte_level {
+        // The byte-level encoder works on bytes: it has no characters to
+        // give a prefix or suffix, and no character is ever unknown to it
+        // unless the vocabulary lacks some byte.
+        for (k, v) in [
+            ("continuing_subword_prefix", &opts.continuing_subword_prefix),
+            ("end_of_word_suffix", &opts.end_of_word_suffix),
+        ] {
+            if v.is_some() {
+                return Err(fmt_err(
+                    origin,
+                    format!("model.{k} with a byte-level BPE is not supported"),
+                ));
+            }
+        }
+        let have: std::collections::HashSet<&str> = vocab.iter().map(|(t, _)| t.as_str()).collect();
+        let missing =
+            (0..=255u8).find(|&b| !have.contains(crate::byte_level::encode_bytes(&[b]).as_str()));
+        if let (Some(b), Some(unk)) = (missing, &unk_token) {
+            return Err(fmt_err(
+                origin,
+                format!(
+                    "a byte-level BPE with unk_token {unk:?} whose vocabulary lacks the byte \
+                     0x{b:02X} is not supported"
+                ),
+            ));
+        }
+    }
     let dropout = match model.get("dropout") {
         None | Some(Value::Null) => None,
         Some(d) => match d.as_f64() {
@@ -183,15 +240,9 @@ fn read_bpe(
         BpeKind::ByteLevel
     } else {
         BpeKind::Char {
-            unk_token: opt_str(model, "unk_token"),
-            byte_fallback: model
-                .get("byte_fallback")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            fuse_unk: model
-                .get("fuse_unk")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            unk_token,
+            byte_fallback,
+            fuse_unk,
         }
     };
     let mut m = BpeModel::from_strings(kind, vocab, &merges, opts)?;
@@ -202,22 +253,31 @@ fn read_bpe(
 /// The `added_tokens` of a document.
 pub(super) fn read_added(obj: &Map<String, Value>, origin: &str) -> Result<Vec<AddedToken>> {
     let mut added = Vec::new();
-    for a in obj
-        .get("added_tokens")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    let list = match obj.get("added_tokens") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(other) => {
+            return Err(fmt_err(
+                origin,
+                format!("added_tokens must be a list, got {other}"),
+            ))
+        }
+    };
+    for a in list {
         let content =
             opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
         let id = a
             .get("id")
             .and_then(Value::as_u64)
             .ok_or_else(|| fmt_err(origin, format!("added token {content:?} without id")))?;
+        let flag = |k: &str| bool_field(a, k, false, &format!("added token {content:?}"));
         added.push(AddedToken {
-            content,
             id: id as u32,
-            special: a.get("special").and_then(Value::as_bool).unwrap_or(false),
+            special: flag("special")?,
+            lstrip: flag("lstrip")?,
+            rstrip: flag("rstrip")?,
+            single_word: flag("single_word")?,
+            content,
         });
     }
     Ok(added)
@@ -253,8 +313,8 @@ pub(super) fn added_json(tok: &Tokenizer) -> Vec<Value> {
     tok.added_tokens()
         .iter()
         .map(|a| {
-            json!({"id": a.id, "content": a.content, "single_word": false, "lstrip": false,
-                   "rstrip": false, "normalized": false, "special": a.special})
+            json!({"id": a.id, "content": a.content, "single_word": a.single_word, "lstrip": a.lstrip,
+                   "rstrip": a.rstrip, "normalized": false, "special": a.special})
         })
         .collect()
 }
@@ -276,6 +336,22 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         .get("model")
         .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
     let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
+    for key in ["truncation", "padding"] {
+        if obj.get(key).is_some_and(|x| !x.is_null()) {
+            return Err(fmt_err(
+                origin,
+                format!(
+                    "{key} is set, and toksmith does not {}; set it to null (HF: \
+                     tokenizer.no_{key}() before saving) to load this file",
+                    if key == "truncation" {
+                        "truncate"
+                    } else {
+                        "pad"
+                    }
+                ),
+            ));
+        }
+    }
     if mty == "Unigram" {
         return super::hf_unigram::from_value(obj, model, origin);
     }
@@ -301,14 +377,22 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
             .and_then(Value::as_str)
             == Some("ByteLevel");
     let the_model = if mty == "WordPiece" {
+        let max_chars = match model.get("max_input_chars_per_word") {
+            None => 100,
+            Some(n) => n.as_u64().filter(|&n| n < 1 << 32).ok_or_else(|| {
+                fmt_err(
+                    origin,
+                    format!(
+                        "model.max_input_chars_per_word must be a count of characters, got {n}"
+                    ),
+                )
+            })?,
+        };
         Model::WordPiece(WordPieceModel::new(
             vocab,
-            &opt_str(model, "unk_token").unwrap_or_else(|| "[UNK]".into()),
-            &opt_str(model, "continuing_subword_prefix").unwrap_or_else(|| "##".into()),
-            model
-                .get("max_input_chars_per_word")
-                .and_then(Value::as_u64)
-                .unwrap_or(100) as usize,
+            &str_field(model, "unk_token", "model")?.unwrap_or_else(|| "[UNK]".into()),
+            &str_field(model, "continuing_subword_prefix", "model")?.unwrap_or_else(|| "##".into()),
+            max_chars as usize,
         )?)
     } else {
         Model::Bpe(read_bpe(model, vocab, byte_level, origin)?)
@@ -322,7 +406,7 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
     let pretok = if pt.bert {
         Pretokenizer::Bert
     } else {
-        Pretokenizer::new(pt.split.as_deref())?
+        Pretokenizer::from_file(pt.split.as_deref())?
     };
     let post = read_post(obj, &added, &the_model)?;
     let mut tok = Tokenizer::new(normalizer, pretok, the_model, added, post)?;

@@ -73,10 +73,8 @@ fn read_model(model: &Value, origin: &str) -> Result<HfUnigram> {
             ))
         }
     };
-    let byte_fallback = model
-        .get("byte_fallback")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let byte_fallback = super::hf_json::bool_field(model, "byte_fallback", false, "model")
+        .map_err(|e| fmt_err(origin, e.to_string()))?;
     HfUnigram::new(vocab, unk_id, byte_fallback).map_err(|e| fmt_err(origin, e.to_string()))
 }
 

@@ -79,6 +79,12 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
             )))
         }
     };
+    if tok.normalizer.is_some() {
+        return Err(Error::invalid(
+            "a tiktoken rank file cannot record this tokenizer's normalizer (tiktoken encodes \
+             text as it is); save it as tokenizer.json instead",
+        ));
+    }
     let specials: rustc_hash::FxHashSet<u32> = tok.added_tokens().iter().map(|a| a.id).collect();
     let mut out = String::with_capacity(bpe.len() * 12);
     for (_, id) in bpe.vocab() {

@@ -158,14 +158,19 @@ impl BertNormalizer {
     }
 
     /// Reads the fields of an HF `BertNormalizer` JSON object.
-    pub fn from_hf_json(v: &serde_json::Value) -> Self {
-        let flag = |k: &str, d: bool| v.get(k).and_then(|x| x.as_bool()).unwrap_or(d);
-        BertNormalizer {
-            clean_text: flag("clean_text", true),
-            handle_chinese_chars: flag("handle_chinese_chars", true),
-            strip_accents: v.get("strip_accents").and_then(|x| x.as_bool()),
-            lowercase: flag("lowercase", true),
-        }
+    pub fn from_hf_json(v: &serde_json::Value) -> crate::Result<Self> {
+        use crate::formats::hf_json::bool_field;
+        let flag = |k: &str| bool_field(v, k, true, "normalizer BertNormalizer");
+        let strip_accents = match v.get("strip_accents") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(_) => Some(flag("strip_accents")?),
+        };
+        Ok(BertNormalizer {
+            clean_text: flag("clean_text")?,
+            handle_chinese_chars: flag("handle_chinese_chars")?,
+            strip_accents,
+            lowercase: flag("lowercase")?,
+        })
     }
 
     /// The HF `BertNormalizer` JSON object.

@@ -240,7 +240,7 @@ impl Normalizer {
             "NFKC" => Normalizer::Nfkc,
             "NFKD" => Normalizer::Nfkd,
             "Lowercase" => Normalizer::Lowercase,
-            "BertNormalizer" => Normalizer::Bert(BertNormalizer::from_hf_json(v)),
+            "BertNormalizer" => Normalizer::Bert(BertNormalizer::from_hf_json(v)?),
             "Prepend" => Normalizer::Prepend(str_field(v, "prepend")?),
             "Replace" => {
                 let pat = v.get("pattern");
@@ -273,10 +273,11 @@ impl Normalizer {
             }
             "Nmt" => Normalizer::Nmt,
             "Strip" => {
-                let flag = |k: &str| v.get(k).and_then(|b| b.as_bool()).unwrap_or(true);
+                let flag =
+                    |k: &str| crate::formats::hf_json::bool_field(v, k, true, "normalizer Strip");
                 Normalizer::Strip {
-                    left: flag("strip_left"),
-                    right: flag("strip_right"),
+                    left: flag("strip_left")?,
+                    right: flag("strip_right")?,
                 }
             }
             "Sequence" => Normalizer::Sequence(

@@ -103,6 +103,17 @@ pub enum Pretokenizer {
 impl Pretokenizer {
     /// Builds a pre-tokenizer from a pattern name or regex source.
     pub fn new(pattern: Option<&str>) -> Result<Self> {
+        Self::with_words(pattern, false)
+    }
+
+    /// [`Self::new`] for a pattern read from a tokenizer file, where a regex
+    /// of word characters alone is taken as written (a name typed by hand
+    /// is refused by `new`).
+    pub(crate) fn from_file(pattern: Option<&str>) -> Result<Self> {
+        Self::with_words(pattern, true)
+    }
+
+    fn with_words(pattern: Option<&str>, words_ok: bool) -> Result<Self> {
         let Some(p) = pattern else {
             return Ok(Pretokenizer::None);
         };
@@ -121,6 +132,15 @@ impl Pretokenizer {
             return Err(Error::invalid(
                 "pattern must not be empty (use None for no split)",
             ));
+        }
+        // A regex of word characters alone would keep that word and drop all
+        // other text: it is a misspelt name ("cl200k"), not a pattern.
+        if !words_ok && name.is_none() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(Error::invalid(format!(
+                "unknown pattern name {p:?}: the names are gpt2, r50k, p50k, cl100k and o200k \
+                 (with or without _base), bert and metaspace; anything else is taken as a regex"
+            )));
         }
         let regex = Regex::new(source).map_err(|e| Error::Pattern {
             pattern: p.to_string(),
@@ -298,5 +318,11 @@ mod tests {
             Pretokenizer::new(Some("o200k_base")).unwrap().name(),
             Some("o200k")
         );
+        // A misspelt name is refused, not taken as a regex that keeps only
+        // itself; from a tokenizer file, such a regex is taken as written.
+        let typo = Pretokenizer::new(Some("cl200k")).unwrap_err().to_string();
+        assert!(typo.contains("unknown pattern name \"cl200k\""), "{typo}");
+        let p = Pretokenizer::from_file(Some("ab")).unwrap();
+        assert_eq!(p.split("xaby").unwrap(), vec!["ab"]);
     }
 }

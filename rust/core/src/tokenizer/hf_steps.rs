@@ -80,7 +80,7 @@ impl Metaspace {
         Ok(Metaspace {
             replacement,
             prepend_scheme: PrependScheme::parse(v)?,
-            split: v.get("split").and_then(Value::as_bool).unwrap_or(true),
+            split: crate::formats::hf_json::bool_field(v, "split", true, "Metaspace")?,
         })
     }
 

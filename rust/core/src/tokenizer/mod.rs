@@ -45,6 +45,36 @@ pub struct AddedToken {
     pub id: u32,
     /// Whether it is a special token (skipped by HF when decoding with skip_special_tokens).
     pub special: bool,
+    /// HF `lstrip`: the whitespace just before a match goes with the token.
+    pub lstrip: bool,
+    /// HF `rstrip`: the whitespace just after a match goes with the token.
+    pub rstrip: bool,
+    /// HF `single_word`: a match next to a word character (`\w`) is not one.
+    pub single_word: bool,
+}
+
+impl AddedToken {
+    /// A special token with none of HF's matching options.
+    pub fn special(content: String, id: u32) -> Self {
+        AddedToken {
+            content,
+            id,
+            special: true,
+            lstrip: false,
+            rstrip: false,
+            single_word: false,
+        }
+    }
+}
+
+/// Whether `c` is a word character as HF's `\w` (Unicode: letters, marks,
+/// digits, connector punctuation, joiners).
+fn is_word_char(c: char) -> bool {
+    use std::sync::LazyLock;
+    static WORD: LazyLock<fancy_regex::Regex> =
+        LazyLock::new(|| fancy_regex::Regex::new(r"^\w$").expect("a valid regex"));
+    let mut buf = [0u8; 4];
+    WORD.is_match(c.encode_utf8(&mut buf)).unwrap_or(false)
 }
 
 /// HF `ByteLevel` pre-tokenizer settings that matter for ids.
@@ -160,6 +190,26 @@ impl Tokenizer {
                 if prev != a.id {
                     return Err(Error::invalid(format!(
                         "special token {:?} has two ids ({prev} and {})",
+                        a.content, a.id
+                    )));
+                }
+            }
+            crate::check_id(a.id, &a.content, self.model.len() + added.len())?;
+            if let Some(&j) = self.added_by_id.get(&a.id) {
+                if added[j].content != a.content {
+                    return Err(Error::invalid(format!(
+                        "id {} is given to two special tokens ({:?} and {:?})",
+                        a.id, added[j].content, a.content
+                    )));
+                }
+            }
+            if let Some(t) = self.model.id_to_token(a.id) {
+                let same = t == a.content
+                    || (self.model.name() == "bbpe"
+                        && t == crate::byte_level::encode_bytes(a.content.as_bytes()));
+                if !same {
+                    return Err(Error::invalid(format!(
+                        "special token {:?} has id {}, which the vocabulary gives to {t:?}",
                         a.content, a.id
                     )));
                 }
@@ -448,12 +498,30 @@ impl Tokenizer {
         };
         let mut last = 0;
         for m in matcher.find_iter(text) {
-            if m.start() > last {
-                f(Segment::Text(last, m.start()))?;
+            let (mut start, mut end) = (m.start(), m.end());
+            if start < last {
+                continue; // in the whitespace a token before took (rstrip)
             }
-            let id = self.added_by_content[&text[m.start()..m.end()]];
-            f(Segment::Special(id, m.start(), m.end()))?;
-            last = m.end();
+            let id = self.added_by_content[&text[start..end]];
+            let a = &self.added[self.added_by_id[&id]];
+            if a.single_word
+                && (text[..start].chars().next_back().is_some_and(is_word_char)
+                    || text[end..].chars().next().is_some_and(is_word_char))
+            {
+                continue; // part of a word: left to the model, as HF does
+            }
+            if a.lstrip {
+                let kept = text[..start].trim_end_matches(char::is_whitespace).len();
+                start = kept.max(last);
+            }
+            if a.rstrip {
+                end = text.len() - text[end..].trim_start_matches(char::is_whitespace).len();
+            }
+            if start > last {
+                f(Segment::Text(last, start))?;
+            }
+            f(Segment::Special(id, start, end))?;
+            last = end;
         }
         if last < text.len() {
             f(Segment::Text(last, text.len()))?;

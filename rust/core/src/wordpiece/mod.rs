@@ -32,11 +32,8 @@ pub fn bert_tokenizer(
     let added = [unk_token, "[SEP]", "[CLS]", "[PAD]", "[MASK]"]
         .iter()
         .filter_map(|t| {
-            m.token_to_id(t).map(|id| AddedToken {
-                content: t.to_string(),
-                id,
-                special: true,
-            })
+            m.token_to_id(t)
+                .map(|id| AddedToken::special(t.to_string(), id))
         })
         .fold(Vec::<AddedToken>::new(), |mut v, a| {
             if !v.iter().any(|x| x.content == a.content) {

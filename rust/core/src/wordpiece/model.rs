@@ -31,6 +31,9 @@ impl WordPieceModel {
         prefix: &str,
         max_input_chars_per_word: usize,
     ) -> Result<Self> {
+        for (t, id) in &vocab {
+            crate::check_id(*id, t, vocab.len())?;
+        }
         let n = vocab.iter().map(|v| v.1 as usize + 1).max().unwrap_or(0);
         let mut tokens: Vec<Option<Box<str>>> = vec![None; n];
         let mut map = FxHashMap::default();
