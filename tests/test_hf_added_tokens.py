@@ -83,6 +83,12 @@ REFUSED = {
     "ByteLevel flag not a bool": lambda d: d["pre_tokenizer"].update(add_prefix_space="no"),
     "BertNormalizer flag not a bool": lambda d: d.update(normalizer={"type": "BertNormalizer", "lowercase": "yes"}),
     "Strip flag not a bool": lambda d: d.update(normalizer={"type": "Strip", "strip_left": "x", "strip_right": True}),
+    "template given as a string": lambda d: d.update(post_processor={"type": "TemplateProcessing",
+                                                                     "single": "<mask> $A", "pair": None,
+                                                                     "special_tokens": {}}),
+    "template sequence C": lambda d: d.update(post_processor={"type": "TemplateProcessing",
+                                                              "single": [{"Sequence": {"id": "C", "type_id": 0}}],
+                                                              "pair": None, "special_tokens": {}}),
 }
 
 

@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn, Optional
 
@@ -29,18 +29,19 @@ from ._inputs import _decode
 from .errors import TokenizerError
 
 
-def _count(text: str) -> int:
-    """An option that counts something: an integer from 0 to 2**32 - 1, in the digits 0-9."""
-    if not (text.isascii() and text.isdigit()) or int(text) >= 2**32:
-        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {2**32 - 1}, got {text!r}")
-    return int(text)
+def _unsigned(limit: int, shown: str) -> Callable[[str], int]:
+    """An option's parser: an integer from 0 to ``limit - 1`` (``shown``), written in the digits 0-9 (``int()``
+    would also take other scripts' digits and underscores)."""
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) >= limit:
+            raise argparse.ArgumentTypeError(f"must be an integer from 0 to {shown}, got {text!r}")
+        return int(text)
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    """A random seed: an integer from 0 to 2**64 - 1."""
-    if not (text.isascii() and text.isdigit()) or int(text) >= 2**64:
-        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**64 - 1, got {text!r}")
-    return int(text)
+_count = _unsigned(2**32, str(2**32 - 1))  # counts of things (vocab size, threads, words...)
+_seed = _unsigned(2**64, "2**64 - 1")
 
 
 def _megabytes(text: str) -> float:
@@ -254,7 +255,7 @@ def _cmd_decode(a: argparse.Namespace) -> None:
     if bad is not None:
         _fail(f"token ids must be non-negative integers written in the digits 0-9, got {bad!r}")
     nums = [int(x) for x in ids]
-    if any(n < 0 or n >= 2**32 for n in nums):
+    if any(n >= 2**32 for n in nums):
         _fail("token ids must be between 0 and 2**32-1")
     sys.stdout.write(tok.decode(nums))
     sys.stdout.write("\n")
@@ -380,7 +381,8 @@ def _parser() -> argparse.ArgumentParser:
     inputs_and_counting(t, "text files (gzip/xz/zstd ok) or directories; '-' reads stdin")
     t.add_argument("--counts", help="train on a counts file from tok count instead of text")
     t.add_argument("--model", default="bbpe", choices=["bbpe", "bpe", "wordpiece", "unigram"])
-    t.add_argument("--vocab-size", type=_count, default=None, help="default 32000 (30000 for wordpiece, 8000 for unigram)")
+    t.add_argument("--vocab-size", type=_count, default=None,
+                   help="default 32000 (30000 for wordpiece, 8000 for unigram)")
     t.add_argument("--scoring", default=None, choices=["likelihood", "frequency"],
                    help="wordpiece: likelihood gain (default) or pair frequency (HF's WordPieceTrainer)")
     t.add_argument("--prefix", default=None, help="wordpiece continuing-subword prefix (default ##)")

@@ -79,33 +79,28 @@ fn named(ob: &Bound<'_, PyAny>, e: PyErr, name: &str) -> PyErr {
     )
 }
 
-/// `num_threads`: `None`, or a non-negative int (0: one thread per core).
-/// Counts past `usize` are taken as the largest (the core caps threads).
-pub(crate) fn threads(ob: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+/// `None`, or a non-negative int named `name`; one past `usize` is taken
+/// as the largest (the caller caps it).
+fn big_count(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<usize>> {
     if ob.is_none() {
         return Ok(None);
     }
-    match ob.extract::<i128>() {
-        Ok(n) if n > usize::MAX as i128 => Ok(Some(usize::MAX)),
-        _ => ob
-            .extract::<usize>()
-            .map(Some)
-            .map_err(|e| named(ob, e, "num_threads")),
+    match ob.extract::<usize>() {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if e.is_instance_of::<PyOverflowError>(ob.py()) && ob.gt(0)? => Ok(Some(usize::MAX)),
+        Err(e) => Err(named(ob, e, name)),
     }
+}
+
+/// `num_threads`: `None`, or a non-negative int (0: one thread per core;
+/// the core starts at most `toksmith::MAX_THREADS`).
+pub(crate) fn threads(ob: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    big_count(ob, "num_threads")
 }
 
 /// `n` of `most_common`: `None` or a non-negative int (past `usize`: all).
 pub(crate) fn count(ob: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
-    if ob.is_none() {
-        return Ok(None);
-    }
-    match ob.extract::<i128>() {
-        Ok(n) if n > usize::MAX as i128 => Ok(Some(usize::MAX)),
-        _ => ob
-            .extract::<usize>()
-            .map(Some)
-            .map_err(|e| named(ob, e, "n")),
-    }
+    big_count(ob, "n")
 }
 
 /// `seed`: `None` or an int from 0 to 2**64 - 1.

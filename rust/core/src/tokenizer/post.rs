@@ -106,10 +106,17 @@ impl PostProcessor {
             }
             "TemplateProcessing" => {
                 let template = |k: &str| -> Result<Vec<Piece>> {
-                    let Some(arr) = v.get(k).and_then(Value::as_array) else {
-                        return Ok(Vec::new());
-                    };
-                    arr.iter().map(|p| template_piece(v, p, tok_id)).collect()
+                    match v.get(k) {
+                        None | Some(Value::Null) => Ok(Vec::new()),
+                        Some(Value::Array(arr)) => {
+                            arr.iter().map(|p| template_piece(v, p, tok_id)).collect()
+                        }
+                        // HF's Python API takes "$A [SEP]" strings, but its
+                        // files hold the parsed list.
+                        Some(other) => Err(Error::invalid(format!(
+                            "post_processor TemplateProcessing.{k} must be a list of pieces, got {other}"
+                        ))),
+                    }
                 };
                 Some(PostProcessor {
                     single: template("single")?,
@@ -203,8 +210,11 @@ fn template_piece(v: &Value, p: &Value, tok_id: &dyn Fn(&str) -> Result<u32>) ->
     }
     if let Some(seq) = p.get("Sequence") {
         return match seq.get("id").and_then(Value::as_str) {
+            Some("A") => Ok(Piece::A(type_id(seq))),
             Some("B") => Ok(Piece::B(type_id(seq))),
-            _ => Ok(Piece::A(type_id(seq))),
+            _ => Err(Error::invalid(format!(
+                "template Sequence {seq}: id must be \"A\" or \"B\""
+            ))),
         };
     }
     Err(Error::invalid(format!("unknown template piece {p}")))
