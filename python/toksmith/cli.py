@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NoReturn, Optional
 
 from . import Tokenizer, WordCounts, count, get_encoding, train
+from ._files import write_atomic
 from ._inputs import _decode
 from .errors import TokenizerError
 
@@ -291,37 +292,15 @@ def _cmd_compare(a: argparse.Namespace) -> None:
                      throughput_bytes=int(a.throughput_mb * 1e6), doc_bytes=a.doc_bytes, num_threads=a.threads,
                      show_progress=_show(a))  # type: ignore[arg-type]
     rendered = {"table": result.to_text, "markdown": result.to_markdown, "json": result.to_json}[a.format]()
+    rendered += "" if rendered.endswith("\n") else "\n"
     if a.output:
-        _write_text(a.output, rendered if rendered.endswith("\n") else rendered + "\n")
+        write_atomic(a.output, rendered.encode("utf-8"))
         sys.stderr.write(f"tok: wrote {a.output}\n")
     else:
-        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+        sys.stdout.write(rendered)
     if a.plot:
         result.plot(a.plot)
         sys.stderr.write(f"tok: wrote {a.plot}\n")
-
-
-def _write_text(path: str, text: str) -> None:
-    """Writes ``path`` through a temporary file renamed over it (never half-written); a link's target is written,
-    and a device or pipe (``/dev/stdout``) in place."""
-    target = os.path.realpath(path)
-    if os.path.exists(target) and not os.path.isfile(target):
-        with open(target, "w", encoding="utf-8") as f:
-            f.write(text)
-        return
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException as e:
-        os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise OSError(f"{path}: {e.strerror or e}") from e
-        raise
 
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

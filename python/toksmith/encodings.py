@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ._core import Tokenizer
+from ._files import write_atomic
 from .errors import InvalidInputError, TokenizerIOError
 
 __all__ = ["get_encoding", "list_encoding_names", "ENCODINGS"]
@@ -200,15 +201,7 @@ def _download(spec: EncodingSpec, dest: Path, looked: list[str]) -> None:
         ) from e
     _check(data, spec, url)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{spec.file}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(dest, data)
 
 
 def get_encoding(name: str, *, path: Union[str, "os.PathLike[str]", None] = None) -> Tokenizer:

@@ -155,17 +155,25 @@ pub use tokenizer::Tokenizer;
 /// GB (HF files may leave gaps in the ids, but none this wide).
 pub const MAX_ID_GAP: u32 = 1 << 20;
 
-/// Checks that `id`, of the token `token`, fits a vocabulary of `tokens`
-/// tokens (see [`MAX_ID_GAP`]).
-pub(crate) fn check_id(id: u32, token: &str, tokens: usize) -> Result<()> {
+/// The length of a table indexed by the ids of `entries` (`(id, token
+/// bytes)`), one past the largest; an error naming the token when that id
+/// does not fit a vocabulary of `tokens` tokens (see [`MAX_ID_GAP`]).
+pub(crate) fn id_table_len<'a>(
+    entries: impl IntoIterator<Item = (u32, &'a [u8])>,
+    tokens: usize,
+) -> Result<usize> {
+    let Some((id, token)) = entries.into_iter().max_by_key(|e| e.0) else {
+        return Ok(0);
+    };
     let limit = u64::try_from(tokens).unwrap_or(u64::MAX) + u64::from(MAX_ID_GAP);
     if u64::from(id) >= limit {
         return Err(Error::invalid(format!(
-            "token {token:?} has id {id}, too large for a vocabulary of {tokens} tokens: \
-             ids must be below {limit} (the tables are sized by the largest id)"
+            "token {:?} has id {id}, too large for a vocabulary of {tokens} tokens: \
+             ids must be below {limit} (the tables are sized by the largest id)",
+            String::from_utf8_lossy(token)
         )));
     }
-    Ok(())
+    Ok(id as usize + 1)
 }
 
 #[cfg(test)]

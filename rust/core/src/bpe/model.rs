@@ -157,14 +157,8 @@ impl BpeModel {
         merges: &[(String, String)],
         opts: BpeOptions,
     ) -> Result<Self> {
-        for (s, id) in &vocab {
-            crate::check_id(*id, s, vocab.len())?;
-        }
-        let max = vocab
-            .iter()
-            .map(|v| v.1)
-            .max()
-            .map_or(0, |m| m as usize + 1);
+        let max =
+            crate::id_table_len(vocab.iter().map(|(s, id)| (*id, s.as_bytes())), vocab.len())?;
         let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
         let mut map: FxHashMap<&str, u32> = FxHashMap::default();
         for (s, id) in &vocab {
@@ -207,10 +201,7 @@ impl BpeModel {
     /// priority, and ties go to the leftmost pair, as in tiktoken). A piece that
     /// is itself a token is emitted whole.
     pub fn from_ranks(ranks: &[(Vec<u8>, u32)]) -> Result<Self> {
-        for (bytes, rank) in ranks {
-            crate::check_id(*rank, &String::from_utf8_lossy(bytes), ranks.len())?;
-        }
-        let max = ranks.iter().map(|r| r.1 as usize + 1).max().unwrap_or(0);
+        let max = crate::id_table_len(ranks.iter().map(|(b, r)| (*r, b.as_slice())), ranks.len())?;
         let mut id_to_token: Vec<Option<Box<str>>> = vec![None; max];
         let mut by_bytes: FxHashMap<&[u8], u32> = FxHashMap::default();
         for (bytes, rank) in ranks {

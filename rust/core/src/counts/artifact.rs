@@ -167,10 +167,7 @@ impl Counts {
         }
         // The rest of the frame: nothing but its checksum, checked here.
         let mut rest = Vec::new();
-        (&mut z)
-            .take(1)
-            .read_to_end(&mut rest)
-            .map_err(|e| bad(&format!("truncated or corrupt ({e})")))?;
+        (&mut z).take(1).read_to_end(&mut rest).map_err(corrupt)?;
         if !rest.is_empty() {
             return Err(bad("data after the last word"));
         }

@@ -116,10 +116,6 @@ fn parse_pretok(v: &Value, acc: &mut PreTok) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn opt_str(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
 /// The string field `k` of `what` (`None` when missing or null); any other
 /// type is an error, as HF's reading makes it, not a silent default.
 pub(crate) fn str_field(v: &Value, k: &str, what: &str) -> Result<Option<String>> {
@@ -211,18 +207,6 @@ fn read_bpe(
                 ));
             }
         }
-        let have: std::collections::HashSet<&str> = vocab.iter().map(|(t, _)| t.as_str()).collect();
-        let missing =
-            (0..=255u8).find(|&b| !have.contains(crate::byte_level::encode_bytes(&[b]).as_str()));
-        if let (Some(b), Some(unk)) = (missing, &unk_token) {
-            return Err(fmt_err(
-                origin,
-                format!(
-                    "a byte-level BPE with unk_token {unk:?} whose vocabulary lacks the byte \
-                     0x{b:02X} is not supported"
-                ),
-            ));
-        }
     }
     let dropout = match model.get("dropout") {
         None | Some(Value::Null) => None,
@@ -240,12 +224,27 @@ fn read_bpe(
         BpeKind::ByteLevel
     } else {
         BpeKind::Char {
-            unk_token,
+            unk_token: unk_token.clone(),
             byte_fallback,
             fuse_unk,
         }
     };
     let mut m = BpeModel::from_strings(kind, vocab, &merges, opts)?;
+    if let (true, Some(unk)) = (byte_level, &unk_token) {
+        let lacks = |b: u8| {
+            m.token_to_id(&crate::byte_level::encode_bytes(&[b]))
+                .is_none()
+        };
+        if let Some(b) = (0..=255u8).find(|&b| lacks(b)) {
+            return Err(fmt_err(
+                origin,
+                format!(
+                    "a byte-level BPE with unk_token {unk:?} whose vocabulary lacks the byte \
+                     0x{b:02X} is not supported"
+                ),
+            ));
+        }
+    }
     m.set_dropout(dropout)?;
     Ok(m)
 }
@@ -264,8 +263,8 @@ pub(super) fn read_added(obj: &Map<String, Value>, origin: &str) -> Result<Vec<A
         }
     };
     for a in list {
-        let content =
-            opt_str(a, "content").ok_or_else(|| fmt_err(origin, "added token without content"))?;
+        let content = str_field(a, "content", "added token")?
+            .ok_or_else(|| fmt_err(origin, "added token without content"))?;
         let id = a
             .get("id")
             .and_then(Value::as_u64)

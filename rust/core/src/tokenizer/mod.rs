@@ -194,7 +194,10 @@ impl Tokenizer {
                     )));
                 }
             }
-            crate::check_id(a.id, &a.content, self.model.len() + added.len())?;
+            crate::id_table_len(
+                [(a.id, a.content.as_bytes())],
+                self.model.len() + added.len(),
+            )?;
             if let Some(&j) = self.added_by_id.get(&a.id) {
                 if added[j].content != a.content {
                     return Err(Error::invalid(format!(

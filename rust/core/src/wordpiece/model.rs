@@ -31,10 +31,7 @@ impl WordPieceModel {
         prefix: &str,
         max_input_chars_per_word: usize,
     ) -> Result<Self> {
-        for (t, id) in &vocab {
-            crate::check_id(*id, t, vocab.len())?;
-        }
-        let n = vocab.iter().map(|v| v.1 as usize + 1).max().unwrap_or(0);
+        let n = crate::id_table_len(vocab.iter().map(|(t, id)| (*id, t.as_bytes())), vocab.len())?;
         let mut tokens: Vec<Option<Box<str>>> = vec![None; n];
         let mut map = FxHashMap::default();
         for (t, id) in vocab {
