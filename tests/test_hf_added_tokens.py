@@ -1,5 +1,5 @@
-"""HF tokenizer.json files: added tokens' lstrip, rstrip and single_word encode as HF encodes them, and the fields
-toksmith cannot honour (or that have the wrong type) are refused instead of ignored."""
+"""HF tokenizer.json files: added tokens' lstrip, rstrip, single_word and normalized encode as HF encodes them, and
+the fields toksmith cannot honour (or that have the wrong type) are refused instead of ignored."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 import toksmith
 
@@ -109,3 +109,58 @@ def test_byte_level_with_unk_and_a_missing_byte_is_refused(hf_base):
         del vocab[gone]
     with pytest.raises(toksmith.InvalidInputError, match="lacks the byte 0xCE"):
         toksmith.Tokenizer.from_str(_edited(hf_base, edit))
+
+
+# Added tokens with normalized=True: HF finds them in the normalized text, after the tokens that are not normalized,
+# their own content normalized too.
+
+NORM_FRAGMENTS = ["HeLLo", "hello", "HELLO", "[RAW]", "[raw]", "ﬁne", "fine", "FINE", " ", "  ", "\t", "wor", "WORLD",
+                  "ld", "x", "é", "É", "①", "[RAW]HeLLo"]
+
+
+@pytest.fixture(scope="module", params=["byte-level", "char-level"])
+def hf_normalized(request) -> str:
+    if request.param == "byte-level":
+        t = Tokenizer(models.BPE())
+        t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        t.decoder = decoders.ByteLevel()
+        extra = dict(initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    else:
+        t = Tokenizer(models.BPE(unk_token="[UNK]"))
+        t.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        extra = dict(special_tokens=["[UNK]"])
+    t.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    t.train_from_iterator(["Hello world, fine words: hello é ① raw"] * 50,
+                          trainers.BpeTrainer(vocab_size=300, show_progress=False, **extra))
+    t.add_special_tokens([AddedToken("[RAW]", normalized=False)])
+    t.add_tokens([AddedToken("HeLLo", normalized=True), AddedToken("ﬁne", normalized=True),
+                  AddedToken("wor", normalized=True, single_word=True), AddedToken("ld", normalized=True, lstrip=True,
+                                                                                     rstrip=True),
+                  AddedToken("[raw]hello", normalized=True)])
+    return t.to_str()
+
+
+def test_normalized_added_tokens_match_hf(hf_normalized):
+    hf = Tokenizer.from_str(hf_normalized)
+    ours = toksmith.Tokenizer.from_str(hf_normalized)
+    assert any(a.normalized for a in hf.get_added_tokens_decoder().values())
+    for text in ["HELLO world", "a ﬁne FINE fine", "[RAW]HeLLo", "[raw]hello", "sWORld", " WOR LD ", "é①HeLLo",
+                 "wor", "x ld x", ""] + NORM_FRAGMENTS:
+        want = hf.encode(text)
+        full = ours.encode_full(text, allowed_special="all")
+        assert (full.ids, full.offsets) == (want.ids, want.offsets), text
+        assert ours.encode(text, allowed_special="all") == want.ids, text
+    again = toksmith.Tokenizer.from_str(ours.to_str())
+    assert again.encode("a HELLO fine", allowed_special="all") == hf.encode("a HELLO fine").ids
+    assert Tokenizer.from_str(ours.to_str()).encode("a HELLO fine").ids == hf.encode("a HELLO fine").ids
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(st.sampled_from(NORM_FRAGMENTS), max_size=10).map("".join))
+def test_normalized_added_tokens_match_hf_on_generated_text(hf_normalized, text):
+    hf = Tokenizer.from_str(hf_normalized)
+    ours = toksmith.Tokenizer.from_str(hf_normalized)
+    want = hf.encode(text)
+    full = ours.encode_full(text, allowed_special="all")
+    assert (full.ids, full.offsets) == (want.ids, want.offsets)
+    assert ours.encode(text, allowed_special="all") == want.ids

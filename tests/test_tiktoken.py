@@ -13,6 +13,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import json
 import importlib.util
 import os
 import threading
@@ -26,6 +27,8 @@ import tiktoken.load
 import tiktoken_ext.openai_public as openai_public
 from hypothesis import given
 from hypothesis import strategies as st
+from tokenizers import Tokenizer as HfTokenizer
+from tokenizers import decoders, models, pre_tokenizers, trainers
 
 import helpers
 import toksmith
@@ -212,6 +215,49 @@ def test_save_tiktoken_round_trip(pair, tmp_path):
     again = toksmith.Tokenizer.from_tiktoken(out, pattern=ref._pat_str, special_tokens=ref._special_tokens)
     assert again.encode("hi <|endoftext|>", allowed_special="all") == ref.encode("hi <|endoftext|>",
                                                                                  allowed_special="all")
+
+
+@pytest.fixture(scope="module")
+def hf_byte_level(sample_text) -> dict:
+    """An HF byte-level BPE trained on the sample: its merges make its tokens in id order."""
+    t = HfTokenizer(models.BPE())
+    t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    t.decoder = decoders.ByteLevel()
+    t.train_from_iterator(sample_text.splitlines(), trainers.BpeTrainer(
+        vocab_size=1000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    return json.loads(t.to_str())
+
+
+def test_save_tiktoken_of_an_hf_file_encodes_as_hf(hf_byte_level, multilingual_lines, tmp_path):
+    hf = HfTokenizer.from_str(json.dumps(hf_byte_level))
+    toksmith.Tokenizer.from_str(json.dumps(hf_byte_level)).save_tiktoken(tmp_path / "r.tiktoken")
+    again = toksmith.Tokenizer.from_tiktoken(tmp_path / "r.tiktoken", pattern="gpt2")
+    for line in multilingual_lines:
+        assert again.encode_ordinary(line) == hf.encode(line).ids, line
+
+
+def _swap_ids(data: dict) -> None:
+    vocab = data["model"]["vocab"]
+    first, last = ("".join(m) if isinstance(m, list) else m.replace(" ", "")
+                   for m in (data["model"]["merges"][0], data["model"]["merges"][-1]))
+    vocab[first], vocab[last] = vocab[last], vocab[first]
+
+
+def _token_without_merge(data: dict) -> None:
+    data["model"]["vocab"]["ĠzzqQ"] = len(data["model"]["vocab"])
+
+
+@pytest.mark.parametrize("edit, message", [(_swap_ids, "not above the ids made by the merges before it"),
+                                           (_token_without_merge, "made by no merge")])
+def test_save_tiktoken_refuses_what_would_encode_otherwise(hf_byte_level, edit, message, tmp_path):
+    data = json.loads(json.dumps(hf_byte_level))
+    edit(data)
+    ours = toksmith.Tokenizer.from_str(json.dumps(data))
+    text = "the merges of this file give other ids"
+    assert ours.encode_ordinary(text) == HfTokenizer.from_str(json.dumps(data)).encode(text).ids
+    with pytest.raises(toksmith.InvalidInputError, match=message):
+        ours.save_tiktoken(tmp_path / "r.tiktoken")
+    assert not (tmp_path / "r.tiktoken").exists()
 
 
 def test_compat_encoding_constructed_like_tiktoken(pair, sample_text):

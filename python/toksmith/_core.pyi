@@ -33,7 +33,11 @@ class Tokenizer:
     ) -> Tokenizer:
         """Build a tokenizer from tiktoken-style ``(token bytes, rank)`` pairs."""
     def save_tiktoken(self, path: Union[str, PathLike[str]]) -> None:
-        """Write the model vocabulary as a tiktoken rank file (byte-level models)."""
+        """Write the model vocabulary as a tiktoken rank file (byte-level models).
+
+        Raises ``InvalidInputError`` when the file would encode otherwise under
+        tiktoken's rule: merges that do not make their tokens in id order, or a
+        token that no merge makes."""
     @staticmethod
     def from_str(json: str) -> Tokenizer:
         """Parse a ``tokenizer.json`` document."""

@@ -125,6 +125,8 @@ pub struct BpeModel {
     cache_owner: u64,
     /// HF's `dropout`: applied by every `encode` when set.
     dropout: Option<f32>,
+    /// Built from a rank file: merge priority is the rank of the result.
+    rank_ordered: bool,
 }
 
 #[inline]
@@ -366,6 +368,7 @@ impl BpeModel {
         let ranked_bytes = ranks.is_some() && kind == BpeKind::ByteLevel && dense;
         let backtrack = ranked_bytes.then(|| std::sync::Arc::new(std::sync::OnceLock::new()));
         let mut model = BpeModel {
+            rank_ordered: ranks.is_some(),
             pair_ranks: None,
             cache_owner: super::cache::new_owner(),
             dropout: None,
@@ -639,6 +642,12 @@ impl BpeModel {
             )
         })
         .as_ref()
+    }
+
+    /// Whether the model was built from ranks (a tiktoken file), so that it
+    /// merges by tiktoken's rule: the lowest rank of a concatenation first.
+    pub fn is_rank_ordered(&self) -> bool {
+        self.rank_ordered
     }
 
     /// Whether the backtracking encoder is in use (for tests and benchmarks).

@@ -269,13 +269,16 @@ pub(super) fn read_added(obj: &Map<String, Value>, origin: &str) -> Result<Vec<A
             .get("id")
             .and_then(Value::as_u64)
             .ok_or_else(|| fmt_err(origin, format!("added token {content:?} without id")))?;
-        let flag = |k: &str| bool_field(a, k, false, &format!("added token {content:?}"));
+        let flag =
+            |k: &str, default| bool_field(a, k, default, &format!("added token {content:?}"));
+        let special = flag("special", false)?;
         added.push(AddedToken {
             id: id as u32,
-            special: flag("special")?,
-            lstrip: flag("lstrip")?,
-            rstrip: flag("rstrip")?,
-            single_word: flag("single_word")?,
+            special,
+            normalized: flag("normalized", !special)?,
+            lstrip: flag("lstrip", false)?,
+            rstrip: flag("rstrip", false)?,
+            single_word: flag("single_word", false)?,
             content,
         });
     }
@@ -313,7 +316,7 @@ pub(super) fn added_json(tok: &Tokenizer) -> Vec<Value> {
         .iter()
         .map(|a| {
             json!({"id": a.id, "content": a.content, "single_word": a.single_word, "lstrip": a.lstrip,
-                   "rstrip": a.rstrip, "normalized": false, "special": a.special})
+                   "rstrip": a.rstrip, "normalized": a.normalized, "special": a.special})
         })
         .collect()
 }
@@ -335,6 +338,16 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
         .get("model")
         .ok_or_else(|| fmt_err(origin, "no 'model' field"))?;
     let mty = model.get("type").and_then(Value::as_str).unwrap_or("BPE");
+    match obj.get("version") {
+        None => {}
+        Some(Value::String(v)) if v == "1.0" => {}
+        Some(other) => {
+            return Err(fmt_err(
+                origin,
+                format!("unknown tokenizer version {other} (HF reads version \"1.0\" only)"),
+            ))
+        }
+    }
     for key in ["truncation", "padding"] {
         if obj.get(key).is_some_and(|x| !x.is_null()) {
             return Err(fmt_err(
@@ -410,9 +423,7 @@ fn from_value(v: &Value, origin: &str) -> Result<Tokenizer> {
     let post = read_post(obj, &added, &the_model)?;
     let mut tok = Tokenizer::new(normalizer, pretok, the_model, added, post)?;
     tok.byte_level = pt.byte_level.unwrap_or_default();
-    if let Some(d) = obj.get("decoder").filter(|d| !d.is_null()) {
-        tok.decoder = Decoder::from_hf_json(d, &tok.model);
-    }
+    tok.decoder = Decoder::from_hf_json(obj.get("decoder"), &tok.model)?;
     for key in ["decoder", "post_processor"] {
         if let Some(x) = obj.get(key).filter(|x| !x.is_null()) {
             tok.hf_extra.insert(key.to_string(), x.clone());
@@ -510,11 +521,13 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         Model::Spm(_) => return super::hf_unigram::to_string(&super::hf_unigram::from_spm(tok)?),
     };
     let added = added_json(tok);
-    let decoder = tok
-        .hf_extra
-        .get("decoder")
-        .cloned()
-        .unwrap_or(default_decoder);
+    // A file without a decoder is written back without one (HF then joins
+    // tokens with spaces, and so does toksmith on reading it).
+    let decoder = match (&tok.decoder, tok.hf_extra.get("decoder")) {
+        (Decoder::Hf(None), _) => Value::Null,
+        (_, Some(d)) => d.clone(),
+        (_, None) => default_decoder,
+    };
     let post = post_json(tok);
     let doc = json!({
         "version": "1.0",

@@ -125,16 +125,13 @@ pub(super) fn from_value(
         Some(m) if m.split => Pretokenizer::Metaspace,
         _ => Pretokenizer::None,
     };
-    let mut steps = Vec::new();
-    if let Some(d) = obj.get("decoder").filter(|d| !d.is_null()) {
-        HfDecodeStep::parse(d, &mut steps)?;
-    }
     let model = Model::HfUnigram(unigram);
+    let decoder = Decoder::from_hf_json(obj.get("decoder"), &model)?;
     let added = read_added(obj, origin)?;
     let post = read_post(obj, &added, &model)?;
     let mut tok = Tokenizer::new(normalizer, pretok, model, added, post)?;
     tok.metaspace = metaspace;
-    tok.decoder = Decoder::Hf(steps);
+    tok.decoder = decoder;
     if let Some(p) = obj.get("post_processor").filter(|x| !x.is_null()) {
         tok.hf_extra.insert("post_processor".into(), p.clone());
     }
@@ -169,8 +166,8 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         }
     };
     let decoder = match &tok.decoder {
-        Decoder::Hf(steps) if steps.is_empty() => Value::Null,
-        Decoder::Hf(steps) => HfDecodeStep::chain_to_hf_json(steps),
+        Decoder::Hf(None) => Value::Null,
+        Decoder::Hf(Some(steps)) => HfDecodeStep::chain_to_hf_json(steps),
         _ => {
             return Err(Error::invalid(
                 "a Unigram tokenizer.json needs an HF decoder",
@@ -300,7 +297,7 @@ pub fn from_spm(tok: &Tokenizer) -> Result<Tokenizer> {
         tok.post.clone(),
     )?;
     out.metaspace = Some(metaspace);
-    out.decoder = Decoder::Hf(steps);
+    out.decoder = Decoder::Hf(Some(steps));
     Ok(out)
 }
 

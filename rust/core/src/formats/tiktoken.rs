@@ -86,6 +86,9 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         ));
     }
     let specials: rustc_hash::FxHashSet<u32> = tok.added_tokens().iter().map(|a| a.id).collect();
+    if !bpe.is_rank_ordered() {
+        check_merge_order(bpe, &specials)?;
+    }
     let mut out = String::with_capacity(bpe.len() * 12);
     for (_, id) in bpe.vocab() {
         if specials.contains(&id) {
@@ -98,6 +101,57 @@ pub fn to_string(tok: &Tokenizer) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// A rank file is read with tiktoken's rule: any two adjacent parts whose
+/// bytes together are a token merge, lowest id first. A model with a merge
+/// list (HF, or trained) whose merges do not make its tokens in id order, or
+/// with a token of two or more bytes that no merge makes, would encode
+/// otherwise from its rank file, so saving one is an error naming the first
+/// such token. (Trained models and GPT-2-style files pass.)
+fn check_merge_order(bpe: &BpeModel, specials: &rustc_hash::FxHashSet<u32>) -> Result<()> {
+    let mut by_bytes: rustc_hash::FxHashMap<&[u8], u32> = rustc_hash::FxHashMap::default();
+    for (_, id) in bpe.vocab() {
+        if !specials.contains(&id) {
+            by_bytes.insert(bpe.decoded(id).unwrap_or_default(), id);
+        }
+    }
+    let mut made = rustc_hash::FxHashSet::default();
+    let mut last: Option<u32> = None;
+    let shown = |id: u32| format!("{:?} (id {id})", bpe.id_to_token(id).unwrap_or_default());
+    for (k, &(a, b)) in bpe.merges().iter().enumerate() {
+        let bytes = [
+            bpe.decoded(a).unwrap_or_default(),
+            bpe.decoded(b).unwrap_or_default(),
+        ]
+        .concat();
+        let Some(&r) = by_bytes.get(bytes.as_slice()) else {
+            continue;
+        };
+        if last.is_some_and(|l| r <= l) {
+            return Err(Error::invalid(format!(
+                "cannot save as a tiktoken rank file: merge {k} ({} + {}) makes {}, whose id is \
+                 not above the ids made by the merges before it; tiktoken merges by id, so the \
+                 file would encode differently (save as tokenizer.json)",
+                shown(a),
+                shown(b),
+                shown(r)
+            )));
+        }
+        last = Some(r);
+        made.insert(r);
+    }
+    for (&bytes, &id) in &by_bytes {
+        if bytes.len() > 1 && !made.contains(&id) {
+            return Err(Error::invalid(format!(
+                "cannot save as a tiktoken rank file: the token {} is made by no merge, and \
+                 tiktoken would make it from its parts, so the file would encode differently \
+                 (save as tokenizer.json)",
+                shown(id)
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -213,6 +213,15 @@ impl Aligned {
         self.transform(dest, lead);
     }
 
+    /// The normalized byte range `start..end` (on character boundaries),
+    /// each byte keeping its original span.
+    pub fn slice(&self, start: usize, end: usize) -> Aligned {
+        Aligned {
+            text: self.text[start..end].to_string(),
+            align: self.align[start..end].to_vec(),
+        }
+    }
+
     /// The original byte span of the normalized byte range `start..end`
     /// (HF `convert_offsets` from normalized to original).
     pub fn original_span(&self, start: usize, end: usize) -> (u32, u32) {

@@ -1,8 +1,10 @@
 //! Decoding ids back to text: byte concatenation for BPE (byte-level tokens
 //! and `<0xNN>` fallback bytes are turned back into bytes), HF's `WordPiece`
-//! decoder for WordPiece.
+//! decoder for WordPiece, SentencePiece's decoding, and HF's decoder chain
+//! for what a `tokenizer.json` asks otherwise.
 
 use super::{HfDecodeStep, Model, Tokenizer};
+use crate::bpe::BpeKind;
 use crate::error::{Error, Result};
 use crate::formats::spm::SpmDecoder;
 use crate::wordpiece::WordPieceModel;
@@ -21,8 +23,10 @@ pub enum Decoder {
     },
     /// SentencePiece's decoding (`sp.decode`).
     Spm(Box<SpmDecoder>),
-    /// HF's decoder chain over token strings (Unigram `tokenizer.json`).
-    Hf(Vec<HfDecodeStep>),
+    /// HF's decoder chain over token strings (from a `tokenizer.json`);
+    /// `None` for a file without a decoder, whose tokens HF joins with
+    /// spaces.
+    Hf(Option<Vec<HfDecodeStep>>),
 }
 
 impl Decoder {
@@ -37,19 +41,42 @@ impl Decoder {
         }
     }
 
-    /// Reads an HF `decoder` JSON object (only what changes the text).
-    pub fn from_hf_json(v: &serde_json::Value, model: &Model) -> Self {
-        match v.get("type").and_then(|t| t.as_str()) {
-            Some("WordPiece") => Decoder::WordPiece {
-                prefix: v
-                    .get("prefix")
-                    .and_then(|p| p.as_str())
-                    .unwrap_or("##")
-                    .to_string(),
-                cleanup: v.get("cleanup").and_then(|c| c.as_bool()).unwrap_or(true),
-            },
-            _ => Decoder::default_for(model),
-        }
+    /// The decoder of an HF `tokenizer.json` (its `decoder` field, `None`
+    /// or null when it has none). The decoders toksmith writes itself (a
+    /// `ByteLevel` one for byte-level BPE, `[ByteFallback, Fuse]` for
+    /// byte-fallback BPE, `WordPiece`) become the same direct decoders as for
+    /// a trained model (so that `decode_bytes` gives raw bytes); any other is
+    /// HF's chain, and no decoder joins the tokens with spaces, as HF does.
+    /// A decoder type HF does not have is an error.
+    pub fn from_hf_json(v: Option<&serde_json::Value>, model: &Model) -> Result<Self> {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return Ok(Decoder::Hf(None));
+        };
+        let mut steps = Vec::new();
+        HfDecodeStep::parse(v, &mut steps)?;
+        let kind = match model {
+            Model::Bpe(m) => Some(&m.kind),
+            _ => None,
+        };
+        Ok(match (steps.as_slice(), kind) {
+            ([HfDecodeStep::ByteLevel], Some(BpeKind::ByteLevel)) => Decoder::Bytes,
+            (
+                [HfDecodeStep::ByteFallback, HfDecodeStep::Fuse],
+                Some(BpeKind::Char {
+                    byte_fallback: true,
+                    ..
+                }),
+            ) => Decoder::Bytes,
+            ([HfDecodeStep::WordPiece { prefix, cleanup }], _)
+                if !matches!(model, Model::HfUnigram(_)) =>
+            {
+                Decoder::WordPiece {
+                    prefix: prefix.clone(),
+                    cleanup: *cleanup,
+                }
+            }
+            _ => Decoder::Hf(Some(steps)),
+        })
     }
 }
 
@@ -100,8 +127,11 @@ impl Tokenizer {
                             .to_string(),
                     );
                 }
-                let toks = steps.iter().fold(toks, |t, s| s.apply(t));
-                Ok(toks.concat().into_bytes())
+                Ok(match steps {
+                    Some(steps) => steps.iter().fold(toks, |t, s| s.apply(t)).concat(),
+                    None => toks.join(" "),
+                }
+                .into_bytes())
             }
         }
     }

@@ -4,13 +4,12 @@
 //!
 //! Offsets are byte spans into the text given (the bindings turn them into
 //! character spans). They go through the normalizer's alignments
-//! ([`Aligned`]), so they equal HF's: a token made from a character that
+//! ([`Aligned`](crate::normalize::Aligned)), so they equal HF's: a token made from a character that
 //! normalization expanded or changed covers that whole original character.
 //! Special tokens added by the post-processor have offsets `(0, 0)`.
 
-use super::{Piece, Segment, SpecialSet, Tokenizer};
+use super::{Piece, SpecialSet, Tokenizer};
 use crate::error::Result;
-use crate::normalize::Aligned;
 
 /// Everything about an encoded sequence (or pair).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,34 +101,24 @@ impl Tokenizer {
         }
         let mut out = Vec::new();
         let mut spans = Vec::new();
-        self.split_specials(text, allowed, |seg| {
-            match seg {
-                Segment::Special(id, s, e) => out.push((id, s, e)),
-                Segment::Text(s0, e0) => {
-                    let mut al = Aligned::new(&text[s0..e0]);
-                    if let Some(n) = &self.normalizer {
-                        n.apply_aligned(&mut al);
-                    }
-                    if self.byte_level.add_prefix_space && !al.text.starts_with(' ') {
-                        al.prepend(" ");
-                    }
-                    if let Some(m) = &self.metaspace {
-                        m.apply_aligned(&mut al, s0 == 0);
-                    }
-                    let t = al.text.as_str();
-                    let base = t.as_ptr() as usize;
-                    self.pretokenizer.for_each_piece(t, |p| {
-                        let ps = p.as_ptr() as usize - base;
-                        spans.clear();
-                        self.model.encode_piece_spans(p, &mut spans);
-                        for &(id, s, e) in &spans {
-                            let (os, oe) = al.original_span(ps + s, ps + e);
-                            out.push((id, s0 + os as usize, s0 + oe as usize));
-                        }
-                    })?;
-                }
+        self.split_normalized(text, allowed, &mut out, |mut al, at_start, s0, out| {
+            if self.byte_level.add_prefix_space && !al.text.starts_with(' ') {
+                al.prepend(" ");
             }
-            Ok(())
+            if let Some(m) = &self.metaspace {
+                m.apply_aligned(&mut al, at_start);
+            }
+            let t = al.text.as_str();
+            let base = t.as_ptr() as usize;
+            self.pretokenizer.for_each_piece(t, |p| {
+                let ps = p.as_ptr() as usize - base;
+                spans.clear();
+                self.model.encode_piece_spans(p, &mut spans);
+                for &(id, s, e) in &spans {
+                    let (os, oe) = al.original_span(ps + s, ps + e);
+                    out.push((id, s0 + os as usize, s0 + oe as usize));
+                }
+            })
         })?;
         Ok(out)
     }

@@ -1,7 +1,8 @@
 //! HF `tokenizers` pipeline steps used by SentencePiece-style
 //! `tokenizer.json` files: the `Metaspace` pre-tokenizer's text rewriting
-//! ([`Metaspace`]) and HF's decoder chain ([`HfDecodeStep`]: `Metaspace`,
-//! `Replace`, `ByteFallback`, `Fuse`, `Strip`).
+//! ([`Metaspace`]) and HF's decoder chain ([`HfDecodeStep`]: every decoder
+//! type HF has: `Metaspace`, `Replace`, `ByteFallback`, `Fuse`, `Strip`,
+//! `ByteLevel`, `BPEDecoder`, `WordPiece`, `CTC`, and `Sequence` of them).
 //!
 //! `Metaspace` replaces every space by the replacement character (`▁`) and
 //! prepends one to a segment that does not start with it (`always`, or
@@ -154,13 +155,61 @@ pub enum HfDecodeStep {
         /// How many at most at the end.
         stop: usize,
     },
+    /// `ByteLevel`: every token's characters become the bytes they stand
+    /// for (a token with a character outside the byte alphabet keeps its
+    /// UTF-8), all tokens become one string, invalid UTF-8 replaced.
+    ByteLevel,
+    /// `BPEDecoder`: `suffix` becomes a space in each token but the last,
+    /// where it is removed.
+    Bpe {
+        /// The end-of-word suffix (`</w>`).
+        suffix: String,
+    },
+    /// `WordPiece`: tokens after the first lose `prefix` or gain a leading
+    /// space; `cleanup` removes spaces before punctuation and in English
+    /// contractions.
+    WordPiece {
+        /// The continuing-subword prefix (`##`).
+        prefix: String,
+        /// HF's `cleanup`.
+        cleanup: bool,
+    },
+    /// `CTC`: repeats of a token collapse into one, `pad` is removed, and
+    /// with `cleanup` the WordPiece cleanup runs and `delimiter` becomes a
+    /// space; tokens left empty are dropped.
+    Ctc {
+        /// The padding token (`<pad>`).
+        pad: String,
+        /// The word delimiter token (`|`).
+        delimiter: String,
+        /// HF's `cleanup`.
+        cleanup: bool,
+    },
 }
 
 impl HfDecodeStep {
     /// Reads an HF `decoder` object into steps (a `Sequence` is flattened).
+    /// A decoder type HF does not have is an error, as in HF.
     pub fn parse(v: &Value, out: &mut Vec<HfDecodeStep>) -> Result<()> {
+        use crate::formats::hf_json::{bool_field, str_field};
         let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+        let text = |k: &str, default: &str| -> Result<String> {
+            Ok(str_field(v, k, &format!("decoder {ty}"))?.unwrap_or_else(|| default.into()))
+        };
         let step = match ty {
+            "ByteLevel" => HfDecodeStep::ByteLevel,
+            "BPEDecoder" => HfDecodeStep::Bpe {
+                suffix: text("suffix", "</w>")?,
+            },
+            "WordPiece" => HfDecodeStep::WordPiece {
+                prefix: text("prefix", "##")?,
+                cleanup: bool_field(v, "cleanup", true, "decoder WordPiece")?,
+            },
+            "CTC" => HfDecodeStep::Ctc {
+                pad: text("pad_token", "<pad>")?,
+                delimiter: text("word_delimiter_token", "|")?,
+                cleanup: bool_field(v, "cleanup", true, "decoder CTC")?,
+            },
             "Metaspace" => HfDecodeStep::Metaspace(Metaspace::from_hf_json(v)?),
             "ByteFallback" => HfDecodeStep::ByteFallback,
             "Fuse" => HfDecodeStep::Fuse,
@@ -205,7 +254,9 @@ impl HfDecodeStep {
             }
             other => {
                 return Err(Error::invalid(format!(
-                    "unsupported decoder type {other:?} for a Unigram tokenizer"
+                    "unknown decoder type {other:?} (HF's are BPEDecoder, ByteLevel, \
+                     WordPiece, Metaspace, CTC, Sequence, Replace, Fuse, Strip and \
+                     ByteFallback)"
                 )))
             }
         };
@@ -228,6 +279,20 @@ impl HfDecodeStep {
                 stop,
             } => {
                 json!({"type": "Strip", "content": content.to_string(), "start": start, "stop": stop})
+            }
+            HfDecodeStep::ByteLevel => {
+                json!({"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true})
+            }
+            HfDecodeStep::Bpe { suffix } => json!({"type": "BPEDecoder", "suffix": suffix}),
+            HfDecodeStep::WordPiece { prefix, cleanup } => {
+                json!({"type": "WordPiece", "prefix": prefix, "cleanup": cleanup})
+            }
+            HfDecodeStep::Ctc {
+                pad,
+                delimiter,
+                cleanup,
+            } => {
+                json!({"type": "CTC", "pad_token": pad, "word_delimiter_token": delimiter, "cleanup": cleanup})
             }
         };
         match steps {
@@ -289,6 +354,62 @@ impl HfDecodeStep {
                     chars[a.min(b)..b].iter().collect()
                 })
                 .collect(),
+            HfDecodeStep::ByteLevel => {
+                let mut bytes = Vec::new();
+                for t in &tokens {
+                    match crate::byte_level::decode_str(t) {
+                        Some(b) => bytes.extend_from_slice(&b),
+                        None => bytes.extend_from_slice(t.as_bytes()),
+                    }
+                }
+                vec![String::from_utf8_lossy(&bytes).into_owned()]
+            }
+            HfDecodeStep::Bpe { suffix } => {
+                let last = tokens.len().saturating_sub(1);
+                tokens
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| t.replace(suffix.as_str(), if i == last { "" } else { " " }))
+                    .collect()
+            }
+            HfDecodeStep::WordPiece { prefix, cleanup } => tokens
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let t = match t.strip_prefix(prefix.as_str()) {
+                        _ if i == 0 => t,
+                        Some(rest) => rest.to_string(),
+                        None => format!(" {t}"),
+                    };
+                    if *cleanup {
+                        crate::wordpiece::cleanup_token(&t)
+                    } else {
+                        t
+                    }
+                })
+                .collect(),
+            HfDecodeStep::Ctc {
+                pad,
+                delimiter,
+                cleanup,
+            } => {
+                let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+                let mut last: Option<String> = None;
+                for t in tokens {
+                    if last.as_ref() == Some(&t) {
+                        continue;
+                    }
+                    let mut r = t.replace(pad.as_str(), "");
+                    if *cleanup {
+                        r = crate::wordpiece::cleanup_token(&r).replace(delimiter.as_str(), " ");
+                    }
+                    last = Some(t);
+                    if !r.is_empty() {
+                        out.push(r);
+                    }
+                }
+                out
+            }
         }
     }
 }
@@ -340,6 +461,34 @@ mod tests {
         assert_eq!(
             d.apply(vec!["▁a".into(), "▁b".into()]).concat(),
             "a b".to_string()
+        );
+    }
+
+    #[test]
+    fn ctc_bpe_and_wordpiece_steps() {
+        let toks = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let ctc = HfDecodeStep::Ctc {
+            pad: "<pad>".into(),
+            delimiter: "|".into(),
+            cleanup: true,
+        };
+        // Repeats collapse before the padding goes, so "l <pad> l" keeps both.
+        let out = ctc.apply(toks("<pad> <pad> h e e l l <pad> l o o o <pad> | | w"));
+        assert_eq!(out.concat(), "hello w");
+        let bpe = HfDecodeStep::Bpe {
+            suffix: "</w>".into(),
+        };
+        assert_eq!(
+            bpe.apply(toks("hel lo</w> wor ld</w>")).concat(),
+            "hello world"
+        );
+        let wp = HfDecodeStep::WordPiece {
+            prefix: "##".into(),
+            cleanup: true,
+        };
+        assert_eq!(
+            wp.apply(toks("##un ##able do n't stop !")).concat(),
+            "##unable don't stop!"
         );
     }
 

@@ -2,7 +2,8 @@
 //! post-processor, composed as one pipeline.
 //!
 //! Encoding: special tokens that are allowed are found first (leftmost-longest)
-//! and emitted as their ids; the text between them is normalized, split into
+//! and emitted as their ids; the text between them is normalized (then
+//! searched for HF's `normalized` added tokens, see `added.rs`), split into
 //! pieces, and each piece is encoded by the model. A special token that is
 //! disallowed raises an error, as in tiktoken. `encode_ordinary` skips all of
 //! that and treats special-token text as ordinary text.
@@ -16,6 +17,7 @@
 //! document, five interleaved runs each, median 70.8 → 74.4 MB/s for the
 //! second.
 
+mod added;
 mod batch;
 mod decode;
 mod full;
@@ -23,6 +25,7 @@ mod hf_steps;
 mod model;
 mod post;
 
+pub use added::AddedToken;
 pub use decode::Decoder;
 pub use full::Encoding;
 pub use hf_steps::{HfDecodeStep, Metaspace, PrependScheme};
@@ -33,49 +36,7 @@ use crate::bpe::BpeModel;
 use crate::error::{Error, Result};
 use crate::normalize::Normalizer;
 use crate::pretokenize::Pretokenizer;
-use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
-
-/// A token added on top of the model vocabulary (HF `added_tokens`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddedToken {
-    /// Its text.
-    pub content: String,
-    /// Its id.
-    pub id: u32,
-    /// Whether it is a special token (skipped by HF when decoding with skip_special_tokens).
-    pub special: bool,
-    /// HF `lstrip`: the whitespace just before a match goes with the token.
-    pub lstrip: bool,
-    /// HF `rstrip`: the whitespace just after a match goes with the token.
-    pub rstrip: bool,
-    /// HF `single_word`: a match next to a word character (`\w`) is not one.
-    pub single_word: bool,
-}
-
-impl AddedToken {
-    /// A special token with none of HF's matching options.
-    pub fn special(content: String, id: u32) -> Self {
-        AddedToken {
-            content,
-            id,
-            special: true,
-            lstrip: false,
-            rstrip: false,
-            single_word: false,
-        }
-    }
-}
-
-/// Whether `c` is a word character as HF's `\w` (Unicode: letters, marks,
-/// digits, connector punctuation, joiners).
-fn is_word_char(c: char) -> bool {
-    use std::sync::LazyLock;
-    static WORD: LazyLock<fancy_regex::Regex> =
-        LazyLock::new(|| fancy_regex::Regex::new(r"^\w$").expect("a valid regex"));
-    let mut buf = [0u8; 4];
-    WORD.is_match(c.encode_utf8(&mut buf)).unwrap_or(false)
-}
 
 /// HF `ByteLevel` pre-tokenizer settings that matter for ids.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,24 +92,15 @@ pub struct Tokenizer {
     added: Vec<AddedToken>,
     added_by_id: FxHashMap<u32, usize>,
     added_by_content: FxHashMap<String, u32>,
-    /// Leftmost-longest matcher over all added tokens.
-    matcher: Option<AhoCorasick>,
+    /// Leftmost-longest matcher over the added tokens that are not
+    /// `normalized`, in the original text.
+    matcher: Option<added::Matcher>,
+    /// The same over the `normalized` ones, in normalized text.
+    norm_matcher: Option<added::Matcher>,
     /// How ids become text.
     pub decoder: Decoder,
     /// Extra HF JSON kept verbatim for saving (decoder, post_processor).
     pub hf_extra: FxHashMap<String, serde_json::Value>,
-}
-
-fn build_matcher<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Result<Option<AhoCorasick>> {
-    let pats: Vec<&str> = tokens.into_iter().filter(|t| !t.is_empty()).collect();
-    if pats.is_empty() {
-        return Ok(None);
-    }
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(pats)
-        .map(Some)
-        .map_err(|e| Error::invalid(format!("cannot index special tokens: {e}")))
 }
 
 impl Tokenizer {
@@ -173,6 +125,7 @@ impl Tokenizer {
             added_by_id: FxHashMap::default(),
             added_by_content: FxHashMap::default(),
             matcher: None,
+            norm_matcher: None,
             hf_extra: FxHashMap::default(),
         };
         t.set_added(added)?;
@@ -219,7 +172,23 @@ impl Tokenizer {
             }
             self.added_by_id.insert(a.id, i);
         }
-        self.matcher = build_matcher(added.iter().map(|a| a.content.as_str()))?;
+        self.matcher = added::build_matcher(
+            added
+                .iter()
+                .filter(|a| !a.normalized)
+                .map(|a| (a, a.content.as_str())),
+        )?;
+        let norm: Vec<String> = added
+            .iter()
+            .map(|a| self.normalize_content(&a.content))
+            .collect();
+        self.norm_matcher = added::build_matcher(
+            added
+                .iter()
+                .zip(&norm)
+                .filter(|(a, _)| a.normalized)
+                .map(|(a, n)| (a, n.as_str())),
+        )?;
         self.added = added;
         Ok(())
     }
@@ -323,7 +292,7 @@ impl Tokenizer {
             Model::Bpe(m) => {
                 let mut out = Vec::new();
                 let mut rng = crate::bpe::dropout::Rng::new(seed);
-                self.for_each_normalized_piece(text, true, |piece| {
+                self.for_each_normalized_piece(text, true, true, |piece| {
                     m.encode_piece_dropout(piece, p, &mut rng, &mut out)
                 })?;
                 Ok(out)
@@ -342,13 +311,20 @@ impl Tokenizer {
     /// Encodes text with no special-token handling and no post-processing.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        self.encode_segment(text, true, &mut out)?;
+        self.encode_segment(text, true, true, &mut out)?;
         Ok(out)
     }
 
     /// Encodes text between special tokens; `at_start` says whether it
-    /// starts the input (HF `Metaspace`'s `first` scheme).
-    fn encode_segment(&self, text: &str, at_start: bool, out: &mut Vec<u32>) -> Result<()> {
+    /// starts the input (HF `Metaspace`'s `first` scheme); `normalize` is
+    /// false for text already normalized.
+    fn encode_segment(
+        &self,
+        text: &str,
+        at_start: bool,
+        normalize: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
         match &self.model {
             Model::Bpe(m) => crate::bpe::with_scratch(|s| match m.ranked_encoder() {
                 // Inlined into the scanner's loop: a call per piece was 4%
@@ -356,23 +332,28 @@ impl Tokenizer {
                 Some(bt) => self.for_each_normalized_piece(
                     text,
                     at_start,
+                    normalize,
                     #[inline(always)]
                     |p| m.encode_ranked_piece(bt, p, out, s),
                 ),
-                None => {
-                    self.for_each_normalized_piece(text, at_start, |p| m.encode_piece_in(p, out, s))
-                }
+                None => self.for_each_normalized_piece(text, at_start, normalize, |p| {
+                    m.encode_piece_in(p, out, s)
+                }),
             }),
-            model => self.for_each_normalized_piece(text, at_start, |p| model.encode_piece(p, out)),
+            model => self.for_each_normalized_piece(text, at_start, normalize, |p| {
+                model.encode_piece(p, out)
+            }),
         }
     }
 
-    /// Runs the normalizer, the byte-level prefix space, HF `Metaspace` and
-    /// the pre-tokenizer over `text`, calling `f` on each piece.
+    /// Runs the normalizer (when `normalize`), the byte-level prefix space,
+    /// HF `Metaspace` and the pre-tokenizer over `text`, calling `f` on each
+    /// piece.
     fn for_each_normalized_piece(
         &self,
         text: &str,
         at_start: bool,
+        normalize: bool,
         f: impl FnMut(&str),
     ) -> Result<()> {
         if text.is_empty() {
@@ -380,7 +361,7 @@ impl Tokenizer {
         }
         let normalized;
         let mut t = text;
-        if let Some(n) = &self.normalizer {
+        if let Some(n) = self.normalizer.as_ref().filter(|_| normalize) {
             normalized = n.apply(t);
             t = &normalized;
         }
@@ -414,10 +395,10 @@ impl Tokenizer {
         if !disallowed.is_empty() {
             self.check_disallowed(text, allowed, disallowed)?;
         }
-        if self.matcher.is_some() {
+        if self.matcher.is_some() || self.norm_matcher.is_some() {
             self.encode_with_specials(text, allowed, &mut out)?;
         } else {
-            self.encode_segment(text, true, &mut out)?;
+            self.encode_segment(text, true, true, &mut out)?;
         }
         if add_special {
             if let Some(p) = &self.post {
@@ -457,78 +438,5 @@ impl Tokenizer {
             Some((_, _, c)) => Err(Error::DisallowedSpecial(c.to_string())),
             None => Ok(()),
         }
-    }
-
-    fn encode_with_specials(
-        &self,
-        text: &str,
-        allowed: &SpecialSet,
-        out: &mut Vec<u32>,
-    ) -> Result<()> {
-        self.split_specials(text, allowed, |seg| match seg {
-            Segment::Text(a, b) => self.encode_segment(&text[a..b], a == 0, out),
-            Segment::Special(id, _, _) => {
-                out.push(id);
-                Ok(())
-            }
-        })
-    }
-
-    /// Cuts `text` at the allowed special tokens (leftmost-longest) and calls
-    /// `f` on each part in order.
-    fn split_specials(
-        &self,
-        text: &str,
-        allowed: &SpecialSet,
-        mut f: impl FnMut(Segment) -> Result<()>,
-    ) -> Result<()> {
-        let owned;
-        let matcher = match allowed {
-            SpecialSet::All => self.matcher.as_ref(),
-            SpecialSet::Some(set) if set.is_empty() => None,
-            SpecialSet::Some(set) => {
-                owned = build_matcher(
-                    self.added
-                        .iter()
-                        .map(|a| a.content.as_str())
-                        .filter(|c| set.contains(*c)),
-                )?;
-                owned.as_ref()
-            }
-        };
-        let Some(matcher) = matcher else {
-            return f(Segment::Text(0, text.len()));
-        };
-        let mut last = 0;
-        for m in matcher.find_iter(text) {
-            let (mut start, mut end) = (m.start(), m.end());
-            if start < last {
-                continue; // in the whitespace a token before took (rstrip)
-            }
-            let id = self.added_by_content[&text[start..end]];
-            let a = &self.added[self.added_by_id[&id]];
-            if a.single_word
-                && (text[..start].chars().next_back().is_some_and(is_word_char)
-                    || text[end..].chars().next().is_some_and(is_word_char))
-            {
-                continue; // part of a word: left to the model, as HF does
-            }
-            if a.lstrip {
-                let kept = text[..start].trim_end_matches(char::is_whitespace).len();
-                start = kept.max(last);
-            }
-            if a.rstrip {
-                end = text.len() - text[end..].trim_start_matches(char::is_whitespace).len();
-            }
-            if start > last {
-                f(Segment::Text(last, start))?;
-            }
-            f(Segment::Special(id, start, end))?;
-            last = end;
-        }
-        if last < text.len() {
-            f(Segment::Text(last, text.len()))?;
-        }
-        Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod encode;
 pub mod model;
 pub mod trainer;
 
+pub(crate) use model::cleanup_token;
 pub use model::WordPieceModel;
 
 use crate::error::Result;

@@ -199,7 +199,7 @@ impl WordPieceModel {
 }
 
 /// HF's `wordpiece::cleanup`.
-fn cleanup_token(s: &str) -> String {
+pub(crate) fn cleanup_token(s: &str) -> String {
     s.replace(" .", ".")
         .replace(" ?", "?")
         .replace(" !", "!")
