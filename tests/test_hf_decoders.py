@@ -18,7 +18,7 @@ CORPUS = ["Hello world, this is a test of decoders. Ünïcödé and 日本語 te
           "the quick brown fox jumps over the lazy dog 12 345 6789",
           "émigré naïve café — “quotes” and ‘more’ ... ok?"] * 30
 TEXTS = ["Hello world", " leading and trailing ", "don't stop , it's fine !", "日本語 text", "café ... ok?",
-         "a  b\tc\nd", "", "x", "Ünïcödé émigré"]
+         "a  b\tc\nd", "", "x", "Ünïcödé émigré", "a xyzzy b"]
 
 
 def _char_bpe(**trainer_options) -> Tokenizer:
@@ -27,6 +27,7 @@ def _char_bpe(**trainer_options) -> Tokenizer:
     t.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     t.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=200, special_tokens=["<unk>", "<pad>", "|"],
                                                       show_progress=False, **trainer_options))
+    t.add_tokens(["xyzzy"])  # not special: kept by skip_special_tokens
     return t
 
 
@@ -87,6 +88,7 @@ def byte_level(decoder) -> Callable[[], Tokenizer]:
         t.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=400, special_tokens=["<|end|>"],
                                                           initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
                                                           show_progress=False))
+        t.add_tokens(["xyzzy"])
         return t
     return make
 

@@ -89,7 +89,8 @@ impl Tokenizer {
                 let mut out = Vec::with_capacity(ids.len() * 4);
                 for &id in ids {
                     if let Some(a) = self.added_token(id) {
-                        if !skip_special {
+                        // HF skips the special ones only.
+                        if !(skip_special && self.is_special(id)) {
                             out.extend_from_slice(a.as_bytes());
                         }
                         continue;
@@ -105,7 +106,7 @@ impl Tokenizer {
             Decoder::WordPiece { prefix, cleanup } => {
                 let mut toks = Vec::with_capacity(ids.len());
                 for &id in ids {
-                    if skip_special && self.is_added(id) {
+                    if skip_special && self.is_special(id) {
                         continue;
                     }
                     toks.push(self.id_to_token(id).ok_or(Error::UnknownId(id))?);
