@@ -68,7 +68,7 @@ struct Options {
 
 /// A matcher over `tokens`, each with the text to find (its content, or its
 /// normalized content); `None` when there is nothing to find.
-pub(super) fn build_matcher<'a>(
+fn build_matcher<'a>(
     tokens: impl IntoIterator<Item = (&'a AddedToken, &'a str)>,
 ) -> Result<Option<Matcher>> {
     let (pats, tokens): (Vec<&str>, Vec<(u32, Options)>) = tokens
@@ -157,34 +157,32 @@ impl Tokenizer {
             SpecialSet::All => Ok(all),
             SpecialSet::Some(set) if set.is_empty() => Ok(None),
             SpecialSet::Some(set) => {
-                let norm: Vec<String> = if normalized {
-                    self.added
-                        .iter()
-                        .map(|a| self.normalize_content(&a.content))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                *owned = build_matcher(
-                    self.added
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, a)| a.normalized == normalized && set.contains(&a.content))
-                        .map(|(i, a)| {
-                            (
-                                a,
-                                if normalized {
-                                    norm[i].as_str()
-                                } else {
-                                    a.content.as_str()
-                                },
-                            )
-                        }),
+                *owned = self.matcher_of(
+                    self.added.iter().filter(|a| set.contains(&a.content)),
+                    normalized,
                 )?;
                 let owned: &'a Option<Matcher> = owned;
                 Ok(owned.as_ref())
             }
         }
+    }
+
+    /// A matcher over those of `tokens` that the phase `normalized` looks
+    /// for, each by its content as that phase sees it.
+    pub(super) fn matcher_of<'t>(
+        &self,
+        tokens: impl IntoIterator<Item = &'t AddedToken>,
+        normalized: bool,
+    ) -> Result<Option<Matcher>> {
+        let pats: Vec<(&AddedToken, String)> = tokens
+            .into_iter()
+            .filter(|a| a.normalized == normalized)
+            .map(|a| match normalized {
+                true => (a, self.normalize_content(&a.content)),
+                false => (a, a.content.clone()),
+            })
+            .collect();
+        build_matcher(pats.iter().map(|(a, p)| (*a, p.as_str())))
     }
 
     /// An added token's content as the normalized phase looks for it.

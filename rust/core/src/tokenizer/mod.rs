@@ -172,23 +172,8 @@ impl Tokenizer {
             }
             self.added_by_id.insert(a.id, i);
         }
-        self.matcher = added::build_matcher(
-            added
-                .iter()
-                .filter(|a| !a.normalized)
-                .map(|a| (a, a.content.as_str())),
-        )?;
-        let norm: Vec<String> = added
-            .iter()
-            .map(|a| self.normalize_content(&a.content))
-            .collect();
-        self.norm_matcher = added::build_matcher(
-            added
-                .iter()
-                .zip(&norm)
-                .filter(|(a, _)| a.normalized)
-                .map(|(a, n)| (a, n.as_str())),
-        )?;
+        self.matcher = self.matcher_of(&added, false)?;
+        self.norm_matcher = self.matcher_of(&added, true)?;
         self.added = added;
         Ok(())
     }
