@@ -2,6 +2,7 @@
 
 pub mod backtrack;
 pub mod cache;
+mod crossing;
 pub mod dropout;
 mod long_word;
 pub mod model;
