@@ -295,6 +295,9 @@ def encode_section(s: Saved) -> tuple[str, dict[str, Any]]:
         return md_table(["contender"] + [k.replace(" x ", ", ") for k in columns], rows)
 
     settings = s.data["settings"]
+    if not tables:  # `encode.py --long only`: the long-pieces check alone
+        out = [f"The long-pieces check alone (`--long only`), median of {settings['runs']} passes."]
+        return _long_pieces(s, out), {"columns": [], "contenders": [], "single": {}, "batch": {}}
     rounds = settings.get("rounds", 1)
     passes = (f"median of {settings['runs']} passes" if rounds == 1 else
               f"median of {rounds * settings['runs']} passes ({rounds} rounds of every contender, each child "
@@ -314,6 +317,14 @@ def encode_section(s: Saved) -> tuple[str, dict[str, Any]]:
     corpora = [f"{Path(c['path']).name}: {c['bytes']:,} bytes, {c['documents']:,} documents ({c['how']})"
                for c in s.data.get("corpora", [])]
     out += ["", "Corpora: " + "; ".join(corpora) + "."]
+    chart = {"columns": columns, "contenders": contenders,
+             "single": {c: [cell.get((k, c), {}).get("single_mb_s") for k in columns] for c in contenders},
+             "batch": {c: [cell.get((k, c), {}).get("batch_mb_s") for k in columns] for c in contenders}}
+    return _long_pieces(s, out), chart
+
+
+def _long_pieces(s: Saved, out: list[str]) -> str:
+    """`out` and, when the job ran it, the long-pieces table."""
     long_rows = []
     for run in s.data.get("runs", []):
         if run["phase"] != "long" or run.get("error"):
@@ -327,10 +338,7 @@ def encode_section(s: Saved) -> tuple[str, dict[str, Any]]:
         sizes_header = [f"{n:,} chars, s" for n in sorted(x["chars"] for x in first_long["child"]["sizes"])]
         out += ["", "Long pieces (one huge pre-token; about 4 is linear growth, 16 quadratic):", "",
                 md_table(["contender", "encoding", "text", *sizes_header, "t(max) / t(min)"], long_rows)]
-    chart = {"columns": columns, "contenders": contenders,
-             "single": {c: [cell.get((k, c), {}).get("single_mb_s") for k in columns] for c in contenders},
-             "batch": {c: [cell.get((k, c), {}).get("batch_mb_s") for k in columns] for c in contenders}}
-    return "\n".join(out), chart
+    return "\n".join(out)
 
 
 def train_section(s: Saved) -> tuple[str, dict[str, Any]]:
@@ -650,7 +658,7 @@ def write_results(saved: Sequence[Saved], results: Path, invocation: str) -> Non
         parts += ["", f"## Encoding, tiktoken-compatible (`{s.name}`)", "", text]
         png = charts / f"{stem}-{s.name}.png"
         names = [c.replace(" x ", "\n") for c in chart["columns"]]
-        if bar_chart(png, "encode_ordinary throughput (MB/s)",
+        if names and bar_chart(png, "encode_ordinary throughput (MB/s)",
                      [("MB/s, one thread", names, chart["single"]), ("MB/s, batch", names, chart["batch"])]):
             parts += ["", f"![{s.name} chart]({png.name})"]
     trains = [s for s in saved if s.kind == "train"]

@@ -49,6 +49,26 @@ def test_results_md_has_machine_versions_and_commands(rendered):
     assert "- `compare` (2026-11-24T14:09:01+00:00; load average 0.10 when it started): " in text
 
 
+def test_long_only_encode_job_renders_its_long_table(report, tmp_path):
+    """An `encode.py --long only` job (no throughput tables) gets a section with the long-pieces table alone."""
+    import json
+
+    work = tmp_path / "work"
+    shutil.copytree(FIXTURE, work)
+    data = json.loads((work / "encode.json").read_text())
+    data["tables"] = {}
+    data["runs"] = [r for r in data["runs"] if r["phase"] == "long"]
+    data["settings"]["long"] = "only"
+    (work / "encode-long.json").write_text(json.dumps(data))
+    out = tmp_path / "RESULTS.md"
+    assert report.main(["--reuse", str(work), "--results", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    section = text.split("## Encoding, tiktoken-compatible (`encode-long`)", 1)[1].split("\n## ", 1)[0]
+    assert "The long-pieces check alone (`--long only`)" in section
+    assert "| toksmith | cl100k_base | a | 0.002 | 0.004 | 0.009 | 3.7 |" in section
+    assert "One thread" not in section and "RESULTS-encode-long.png" not in text
+
+
 def test_encode_tables_side_by_side_with_ratios(rendered):
     text, _ = rendered
     # single_mb_s 33.333 and single_vs_tiktoken 2.849 in the fixture; zh-10M o200k: 23.5455, 1.9189.
